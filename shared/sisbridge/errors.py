@@ -1,0 +1,150 @@
+"""The one exception hierarchy of sisbridge.
+
+Every failure a user can cause or meet is a subclass of `AppError` with a stable `code`, an HTTP
+`status`, a plain `message` and a `hint` saying what to do. Anything outside this tree is a bug.
+
+    AppError                      "error"                 500
+    ├─ InvalidRequest             "invalid_request"       400
+    ├─ NotFound                   "not_found"             404
+    ├─ Conflict                   "conflict"              409
+    └─ SisError                   (the SIS answered badly, or not at all)
+       ├─ SisAuthRejected         "sis_auth_rejected"     401 from the SIS: key or secret refused
+       ├─ SisForbidden            "sis_forbidden"         403: licence or scope missing
+       ├─ SisNotFound             "sis_not_found"         404: unknown object or wrong base path
+       ├─ SisInvalidData          "sis_invalid_data"      400/422: the SIS refused what we sent
+       ├─ SisProtocolError        "sis_bad_response"      the reply is not OneRoster (not JSON, bad shape)
+       ├─ SisRateLimited          "sis_rate_limited"      429, retryable
+       ├─ SisUnavailable          "sis_unavailable"       5xx, refused or reset connection, retryable
+       └─ SisTimeout              "sis_timeout"           no answer in time, retryable
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    """Base of every error sisbridge raises on purpose."""
+
+    code = "error"
+    status = 500
+    retryable = False
+    default_hint = ""
+
+    def __init__(self, message: str, *, hint: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint if hint is not None else self.default_hint
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message, "hint": self.hint}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class InvalidRequest(AppError):
+    """The caller sent something we cannot use; never retried."""
+
+    code = "invalid_request"
+    status = 400
+
+
+class NotFound(AppError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(AppError):
+    code = "conflict"
+    status = 409
+
+
+class SisError(AppError):
+    """The SIS refused a request or did not answer. Carries the SIS's own words."""
+
+    code = "sis_error"
+    status = 502
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        http_status: int | None = None,
+        sis_description: str | None = None,
+        code_minor: str | None = None,
+        url: str | None = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(message, hint=hint, **details)
+        self.http_status = http_status
+        self.sis_description = sis_description
+        self.code_minor = code_minor
+        self.url = url
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        sis = {
+            k: v
+            for k, v in (
+                ("http_status", self.http_status),
+                ("description", self.sis_description),
+                ("code_minor", self.code_minor),
+            )
+            if v is not None
+        }
+        if sis:
+            body["sis"] = sis
+        return body
+
+
+class SisAuthRejected(SisError):
+    code = "sis_auth_rejected"
+    default_hint = "Check the access key and secret code the SIS issued; they may have expired or been renewed."
+
+
+class SisForbidden(SisError):
+    code = "sis_forbidden"
+    default_hint = "The credentials work but lack a permission: check the licence and the gradebook scopes."
+
+
+class SisNotFound(SisError):
+    code = "sis_not_found"
+    default_hint = "The SIS does not know this object or path; check the host URL and that the item still exists."
+
+
+class SisInvalidData(SisError):
+    code = "sis_invalid_data"
+    default_hint = "The SIS refused the data sent; its own description says why."
+
+
+class SisProtocolError(SisError):
+    code = "sis_bad_response"
+    default_hint = "The SIS answered with something that is not OneRoster; check the host URL points at its API."
+
+
+class SisRateLimited(SisError):
+    code = "sis_rate_limited"
+    status = 503
+    retryable = True
+    default_hint = "The SIS is throttling requests; sisbridge retries with backoff, nothing to do."
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class SisUnavailable(SisError):
+    code = "sis_unavailable"
+    status = 503
+    retryable = True
+    default_hint = "The SIS is down or unreachable; sisbridge retries, and the next export picks up the rest."
+
+
+class SisTimeout(SisError):
+    code = "sis_timeout"
+    status = 504
+    retryable = True
+    default_hint = "The SIS did not answer in time; it may be overloaded. Exports retry automatically."
