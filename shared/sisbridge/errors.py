@@ -7,15 +7,26 @@ Every failure a user can cause or meet is a subclass of `AppError` with a stable
     ├─ InvalidRequest             "invalid_request"       400
     ├─ NotFound                   "not_found"             404
     ├─ Conflict                   "conflict"              409
-    └─ SisError                   (the SIS answered badly, or not at all)
-       ├─ SisAuthRejected         "sis_auth_rejected"     401 from the SIS: key or secret refused
-       ├─ SisForbidden            "sis_forbidden"         403: licence or scope missing
-       ├─ SisNotFound             "sis_not_found"         404: unknown object or wrong base path
-       ├─ SisInvalidData          "sis_invalid_data"      400/422: the SIS refused what we sent
-       ├─ SisProtocolError        "sis_bad_response"      the reply is not OneRoster (not JSON, bad shape)
-       ├─ SisRateLimited          "sis_rate_limited"      429, retryable
-       ├─ SisUnavailable          "sis_unavailable"       5xx, refused or reset connection, retryable
-       └─ SisTimeout              "sis_timeout"           no answer in time, retryable
+    ├─ SisError                   (the SIS answered badly, or not at all)
+    │  ├─ SisAuthRejected         "sis_auth_rejected"     401 from the SIS: key or secret refused
+    │  ├─ SisForbidden            "sis_forbidden"         403: licence or scope missing
+    │  ├─ SisNotFound             "sis_not_found"         404: unknown object or wrong base path
+    │  ├─ SisInvalidData          "sis_invalid_data"      400/422: the SIS refused what we sent
+    │  ├─ SisProtocolError        "sis_bad_response"      the reply is not OneRoster (not JSON, bad shape)
+    │  ├─ SisRateLimited          "sis_rate_limited"      429, retryable
+    │  ├─ SisUnavailable          "sis_unavailable"       5xx, refused or reset connection, retryable
+    │  └─ SisTimeout              "sis_timeout"           no answer in time, retryable
+    ├─ Unauthenticated            "unauthenticated"       401 no, bad or expired sign-in token
+    ├─ Forbidden                  "forbidden"             403 signed in, but not allowed to do this
+    ├─ MethodNotAllowed           "method_not_allowed"    405 known path, other method (sends Allow)
+    ├─ PayloadTooLarge            "payload_too_large"     413 request body over the limit
+    ├─ UnsupportedMediaType       "unsupported_media_type" 415 body is not application/json
+    ├─ InvalidConfiguration       "invalid_configuration" 500 the environment is wrong (config.py)
+    ├─ IdentityUnavailable        "identity_unavailable"  503 sign-in keys unreachable, retryable
+    ├─ StoreError                 "store_error"           500 database failed; retryable if transient
+    │  └─ ConcurrencyError        "store_contention"      503 transaction lost to contention, retryable
+    └─ SecretsError               "secrets_error"         500 secret store failed; retryable if transient
+       └─ SecretNotFound          "secret_not_found"      404 no such secret or version
 """
 
 from __future__ import annotations
@@ -148,3 +159,109 @@ class SisTimeout(SisError):
     status = 504
     retryable = True
     default_hint = "The SIS did not answer in time; it may be overloaded. Exports retry automatically."
+
+
+class Unauthenticated(AppError):
+    """No usable sign-in: the bearer token is missing, malformed, expired or not trusted."""
+
+    code = "unauthenticated"
+    status = 401
+    default_hint = "Sign in again with your school Google account."
+
+
+class Forbidden(AppError):
+    """The caller is known but may not do this (not an admin, another tenant's object)."""
+
+    code = "forbidden"
+    status = 403
+    default_hint = "Ask your Google Workspace administrator for access."
+
+
+class MethodNotAllowed(AppError):
+    """The path exists but not for this HTTP method; `allow` lists the methods that work."""
+
+    code = "method_not_allowed"
+    status = 405
+    default_hint = "Use one of the methods listed in the Allow header."
+
+    def __init__(
+        self, message: str, *, allow: tuple[str, ...], hint: str | None = None, **details: Any
+    ) -> None:
+        super().__init__(message, hint=hint, allow=list(allow), **details)
+        self.allow = allow
+
+
+class PayloadTooLarge(AppError):
+    code = "payload_too_large"
+    status = 413
+    default_hint = "Send a smaller request body."
+
+
+class UnsupportedMediaType(AppError):
+    code = "unsupported_media_type"
+    status = 415
+    default_hint = "Send the body as JSON with the header Content-Type: application/json."
+
+
+class InvalidConfiguration(AppError):
+    """The environment the service was started with is wrong; raised by `config.Settings.from_env`."""
+
+    code = "invalid_configuration"
+    status = 500
+    default_hint = "Fix the named environment variables and redeploy (or restart the local stack)."
+
+
+class IdentityUnavailable(AppError):
+    """The identity provider's signing keys could not be fetched and none are cached. Retryable."""
+
+    code = "identity_unavailable"
+    status = 503
+    retryable = True
+    default_hint = "Google's sign-in keys could not be fetched; try again in a moment."
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class StoreError(AppError):
+    """The document store failed. Transient failures (unavailable, deadline) set `retryable`."""
+
+    code = "store_error"
+    status = 500
+    default_hint = "The database did not complete the operation; transient failures are retried."
+
+    def __init__(self, message: str, *, retryable: bool | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class ConcurrencyError(StoreError):
+    """A transaction kept losing to concurrent writers and gave up. Retryable."""
+
+    code = "store_contention"
+    status = 503
+    retryable = True
+    default_hint = "Another change to the same record was in progress; try again."
+
+
+class SecretsError(AppError):
+    """The secret store failed. Transient failures (unavailable, deadline) set `retryable`."""
+
+    code = "secrets_error"
+    status = 500
+    default_hint = "The secret store did not complete the operation; check its permissions and availability."
+
+    def __init__(self, message: str, *, retryable: bool | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class SecretNotFound(SecretsError):
+    """No such secret, or the version asked for is gone (deleted, disabled or destroyed)."""
+
+    code = "secret_not_found"
+    status = 404
+    default_hint = "The stored SIS credentials are missing; reconnect the SIS to store them again."
