@@ -8,14 +8,16 @@ Every failure a user can cause or meet is a subclass of `AppError` with a stable
     ├─ NotFound                   "not_found"             404
     ├─ Conflict                   "conflict"              409
     ├─ SisError                   (the SIS answered badly, or not at all)
-    │  ├─ SisAuthRejected         "sis_auth_rejected"     401 from the SIS: key or secret refused
-    │  ├─ SisForbidden            "sis_forbidden"         403: licence or scope missing
-    │  ├─ SisNotFound             "sis_not_found"         404: unknown object or wrong base path
-    │  ├─ SisInvalidData          "sis_invalid_data"      400/422: the SIS refused what we sent
-    │  ├─ SisProtocolError        "sis_bad_response"      the reply is not OneRoster (not JSON, bad shape)
-    │  ├─ SisRateLimited          "sis_rate_limited"      429, retryable
-    │  ├─ SisUnavailable          "sis_unavailable"       5xx, refused or reset connection, retryable
-    │  └─ SisTimeout              "sis_timeout"           no answer in time, retryable
+    │  ├─ SisAuthRejected         "sis_auth_rejected"     422: the SIS said 401, key or secret refused
+    │  ├─ SisForbidden            "sis_forbidden"         422: the SIS said 403, licence or scope missing
+    │  ├─ SisNotFound             "sis_not_found"         422: the SIS said 404, unknown object or wrong path
+    │  ├─ SisUnreachable          "sis_dns_failed"        422: the host name does not resolve
+    │  ├─ SisInvalidData          "sis_invalid_data"      422: the SIS refused what we sent (400/422)
+    │  ├─ SisProtocolError        "sis_bad_response"      502: the reply is not OneRoster (not JSON, bad shape)
+    │  ├─ SisTlsError             "sis_tls_failed"        502: the TLS handshake or certificate failed
+    │  ├─ SisRateLimited          "sis_rate_limited"      503: 429, retryable
+    │  ├─ SisUnavailable          "sis_unavailable"       503: 5xx, refused or reset connection, retryable
+    │  └─ SisTimeout              "sis_timeout"           504: no answer in time, retryable
     ├─ Unauthenticated            "unauthenticated"       401 no, bad or expired sign-in token
     ├─ Forbidden                  "forbidden"             403 signed in, but not allowed to do this
     ├─ MethodNotAllowed           "method_not_allowed"    405 known path, other method (sends Allow)
@@ -112,23 +114,41 @@ class SisError(AppError):
 
 
 class SisAuthRejected(SisError):
+    status = 422
     code = "sis_auth_rejected"
     default_hint = "Check the access key and secret code the SIS issued; they may have expired or been renewed."
 
 
 class SisForbidden(SisError):
+    status = 422
     code = "sis_forbidden"
     default_hint = "The credentials work but lack a permission: check the licence and the gradebook scopes."
 
 
 class SisNotFound(SisError):
+    status = 422
     code = "sis_not_found"
     default_hint = "The SIS does not know this object or path; check the host URL and that the item still exists."
 
 
 class SisInvalidData(SisError):
+    status = 422
     code = "sis_invalid_data"
     default_hint = "The SIS refused the data sent; its own description says why."
+
+
+class SisUnreachable(SisError):
+    code = "sis_dns_failed"
+    status = 422
+    default_hint = "Check the host URL for typos; if it is right, the SIS's DNS may be down."
+
+
+class SisTlsError(SisError):
+    code = "sis_tls_failed"
+    default_hint = (
+        "The SIS's https certificate could not be verified (expired, self-signed or for another name); "
+        "ask the SIS vendor to fix it. sisbridge never turns verification off."
+    )
 
 
 class SisProtocolError(SisError):

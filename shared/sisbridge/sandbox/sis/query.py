@@ -48,7 +48,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
 
 _CLAUSE = re.compile(
     r"\s*(?P<field>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*"
-    r"(?P<op>!=|>=|<=|=|>|<|~)\s*(?:'(?P<quoted>[^']*)'|(?P<bare>[^\s']+))\s*"
+    r"(?P<op>!=|>=|<=|=|>|<|~)\s*(?:'(?P<quoted>(?:[^']|'')*)'|(?P<bare>[^\s']+))\s*"
 )
 _JOIN = re.compile(r"(AND|OR)\s")
 _DIGITS = re.compile(r"^[0-9]+$")
@@ -97,7 +97,7 @@ def parse_filter(text: str, kind: str) -> Filter:
         path = tuple(m["field"].split("."))
         if not _check_path(path, kind):
             raise _bad_filter(f"Unknown filter field {m['field']!r} for {kind}")
-        value = m["quoted"] if m["quoted"] is not None else m["bare"]
+        value = m["quoted"].replace("''", "'") if m["quoted"] is not None else m["bare"]  # '' is a quote
         clauses.append(Clause(path, m["op"], value))
         pos = m.end()
         if pos == len(text):
