@@ -23,7 +23,7 @@ test: venv
 	$(PY) -m pytest
 
 bench: venv
-	$(PY) -m sisbridge.bench
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

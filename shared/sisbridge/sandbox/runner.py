@@ -1,4 +1,9 @@
-"""Serve a WSGI app on a loopback port from a background thread (tests, `make run`, the bench)."""
+"""Serve a WSGI app on a loopback port from a background thread (tests, `make run`, the bench).
+
+waitress, not werkzeug's development server: werkzeug closes the connection after every
+response, and a SIS behind a load balancer keeps it alive. Reconnecting per request would put
+a connection set-up and a thread start on every call, which the bench would then measure.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +11,28 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
-
-class _QuietHandler(WSGIRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as a real SIS behind a load balancer
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
+from waitress.server import create_server
 
 
 @dataclass
 class RunningServer:
-    server: BaseWSGIServer
+    server: Any
     thread: threading.Thread
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.server.effective_host}:{self.server.effective_port}"
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
+        self.server.task_dispatcher.shutdown()
         self.thread.join(timeout=5)
 
 
-def start(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
-    """Start `app` threaded on host:port (0 picks a free port) and return once it listens."""
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name=f"wsgi-{port}", daemon=True)
+def start(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: int = 48) -> RunningServer:
+    """Start `app` on host:port (0 picks a free port) and return once it listens."""
+    server = create_server(app, host=host, port=port, threads=threads, ident="sisbridge",
+                           channel_timeout=30, connection_limit=200, clear_untrusted_proxy_headers=True)
+    thread = threading.Thread(target=server.run, name=f"wsgi-{server.effective_port}", daemon=True)
     thread.start()
     return RunningServer(server=server, thread=thread)

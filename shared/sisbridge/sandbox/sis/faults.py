@@ -78,7 +78,12 @@ class Traffic:
 
     @contextmanager
     def admit(self, vendor: str) -> Iterator[None]:
-        """Count the request in flight; refuse it (429) above `max_concurrency`, or inject a fault."""
+        """Count the request in flight; refuse it (429) above `max_concurrency`, or inject a fault.
+
+        Latency is a service time: every request takes at least `latency_ms` from admission to
+        answer, the sandbox's own processing included, as a SIS whose calls take L ms would.
+        """
+        started = time.perf_counter()
         with self._lock:
             self._in_flight[vendor] += 1
             count = self._in_flight[vendor]
@@ -88,10 +93,12 @@ class Traffic:
             if knobs.max_concurrency is not None and count > knobs.max_concurrency:
                 raise self._busy(f"More than {knobs.max_concurrency} concurrent requests")
             self._maybe_fault(knobs)
-            if knobs.latency_ms:
-                time.sleep(knobs.latency_ms / 1000)
             yield
         finally:
+            if knobs.latency_ms:
+                remaining = knobs.latency_ms / 1000 - (time.perf_counter() - started)
+                if remaining > 0:
+                    time.sleep(remaining)
             with self._lock:
                 self._in_flight[vendor] -= 1
 
