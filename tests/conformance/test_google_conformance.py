@@ -55,6 +55,12 @@ class Notebook:
         assert r.status_code == 200, r.text  # "Get OAuth Token": 200
         self.headers = {"Authorization": "Bearer " + r.json()["access_token"]}
 
+    def __enter__(self) -> Notebook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.http.close()
+
     def roster(self, path: str) -> httpx2.Response:
         return self.http.get(self.ep.rostering + path, headers=self.headers)
 
@@ -64,70 +70,70 @@ class Notebook:
 
 @pytest.mark.parametrize("vendor", _flavours(OneRosterVersion.V1P2))
 def test_google_1p2_suite(sis_server: str, vendor: str) -> None:
-    nb = Notebook(sis_server, vendor, OneRosterVersion.V1P2)
+    with Notebook(sis_server, vendor, OneRosterVersion.V1P2) as nb:
 
-    # GetAllTeachers, then GetAllTeachers with email filter: exactly one user with email and sourcedId.
-    assert nb.roster("/teachers?limit=1").status_code == 200
-    r = nb.roster(f"/teachers?filter=email='{seed.TEACHERS[0].email}'&limit=10000")
-    assert r.status_code == 200
-    users = r.json()["users"]
-    assert len(users) == 1 and users[0].keys() >= {"email", "sourcedId"}
-    teacher = users[0]["sourcedId"]
+        # GetAllTeachers, then GetAllTeachers with email filter: exactly one user with email and sourcedId.
+        assert nb.roster("/teachers?limit=1").status_code == 200
+        r = nb.roster(f"/teachers?filter=email='{seed.TEACHERS[0].email}'&limit=10000")
+        assert r.status_code == 200
+        users = r.json()["users"]
+        assert len(users) == 1 and users[0].keys() >= {"email", "sourcedId"}
+        teacher = users[0]["sourcedId"]
 
-    # GetClassesForTeacher (active): the first class gives class, school and term.
-    r = nb.roster(f"/teachers/{teacher}/classes?limit=10000&filter=status='active'")
-    assert r.status_code == 200
-    first = r.json()["classes"][0]
-    klass, school, term = first["sourcedId"], first["school"]["sourcedId"], first["terms"][0]["sourcedId"]
+        # GetClassesForTeacher (active): the first class gives class, school and term.
+        r = nb.roster(f"/teachers/{teacher}/classes?limit=10000&filter=status='active'")
+        assert r.status_code == 200
+        first = r.json()["classes"][0]
+        klass, school, term = first["sourcedId"], first["school"]["sourcedId"], first["terms"][0]["sourcedId"]
 
-    # GetStudentsForClass: at least one student with email and sourcedId.
-    r = nb.roster(f"/classes/{klass}/students?limit=10000")
-    assert r.status_code == 200
-    students = r.json()["users"]
-    assert students and students[0].keys() >= {"email", "sourcedId"}
-    student = students[0]["sourcedId"]
+        # GetStudentsForClass: at least one student with email and sourcedId.
+        r = nb.roster(f"/classes/{klass}/students?limit=10000")
+        assert r.status_code == 200
+        students = r.json()["users"]
+        assert students and students[0].keys() >= {"email", "sourcedId"}
+        student = students[0]["sourcedId"]
 
-    # GetCategoriesForClass.
-    r = nb.book("GET", f"/classes/{klass}/categories?limit=10000")
-    assert r.status_code == 200
-    category = r.json()["categories"][0]["sourcedId"]
+        # GetCategoriesForClass.
+        r = nb.book("GET", f"/classes/{klass}/categories?limit=10000")
+        assert r.status_code == 200
+        category = r.json()["categories"][0]["sourcedId"]
 
-    # GetGradingPeriodsForTerm: every session a gradingPeriod with the five fields.
-    r = nb.roster(f"/terms/{term}/gradingPeriods?limit=10000")
-    assert r.status_code == 200
-    periods = r.json()["academicSessions"]
-    assert periods[0].keys() >= {"sourcedId", "title", "startDate", "endDate", "schoolYear"}
-    assert all(p["type"] == "gradingPeriod" for p in periods)
+        # GetGradingPeriodsForTerm: every session a gradingPeriod with the five fields.
+        r = nb.roster(f"/terms/{term}/gradingPeriods?limit=10000")
+        assert r.status_code == 200
+        periods = r.json()["academicSessions"]
+        assert periods[0].keys() >= {"sourcedId", "title", "startDate", "endDate", "schoolYear"}
+        assert all(p["type"] == "gradingPeriod" for p in periods)
 
-    # PutLineItem Create: exactly 201.
-    li = str(uuid.uuid4())
-    now = datetime.now(timezone.utc)
-    assign, due = _stamp(now), _stamp(now + timedelta(minutes=1))
-    body = {
-        "sourcedId": li, "title": "New test item", "description": "Test Line Item",
-        "resultValueMin": 0, "resultValueMax": 100, "assignDate": assign, "dueDate": due,
-        "class": {"sourcedId": klass}, "category": {"sourcedId": category}, "school": {"sourcedId": school},
-    }
-    assert nb.book("PUT", f"/lineItems/{li}", {"lineItem": body}).status_code == 201
+        # PutLineItem Create: exactly 201.
+        li = str(uuid.uuid4())
+        now = datetime.now(timezone.utc)
+        assign, due = _stamp(now), _stamp(now + timedelta(minutes=1))
+        body = {
+            "sourcedId": li, "title": "New test item", "description": "Test Line Item",
+            "resultValueMin": 0, "resultValueMax": 100, "assignDate": assign, "dueDate": due,
+            "class": {"sourcedId": klass}, "category": {"sourcedId": category}, "school": {"sourcedId": school},
+        }
+        assert nb.book("PUT", f"/lineItems/{li}", {"lineItem": body}).status_code == 201
 
-    # GetLineItemsForClass lists it.
-    r = nb.book("GET", f"/classes/{klass}/lineItems?limit=10000")
-    assert r.status_code == 200 and any(x["sourcedId"] == li for x in r.json()["lineItems"])
+        # GetLineItemsForClass lists it.
+        r = nb.book("GET", f"/classes/{klass}/lineItems?limit=10000")
+        assert r.status_code == 200 and any(x["sourcedId"] == li for x in r.json()["lineItems"])
 
-    # PutLineItem Edit with a very long title: 200 (201 tolerated); the stored title length is recorded.
-    r = nb.book("PUT", f"/lineItems/{li}", {"lineItem": body | {"title": LONG_TITLE}})
-    assert r.status_code == 200, "modifying an existing resource should return 200"
-    r = nb.book("GET", f"/classes/{klass}/lineItems?limit=10000")
-    stored = next(x for x in r.json()["lineItems"] if x["sourcedId"] == li)
-    limit = PROFILES[vendor].limits.title_max_length
-    assert stored["title"] == (LONG_TITLE[:limit] if limit else LONG_TITLE)
+        # PutLineItem Edit with a very long title: 200 (201 tolerated); the stored title length is recorded.
+        r = nb.book("PUT", f"/lineItems/{li}", {"lineItem": body | {"title": LONG_TITLE}})
+        assert r.status_code == 200, "modifying an existing resource should return 200"
+        r = nb.book("GET", f"/classes/{klass}/lineItems?limit=10000")
+        stored = next(x for x in r.json()["lineItems"] if x["sourcedId"] == li)
+        limit = PROFILES[vendor].limits.title_max_length
+        assert stored["title"] == (LONG_TITLE[:limit] if limit else LONG_TITLE)
 
-    _result_steps(nb, klass, li, student, assign)
+        _result_steps(nb, klass, li, student, assign)
 
-    # DeleteLineItem (cleanup): 200/204, then gone from the class's list.
-    assert nb.book("DELETE", f"/lineItems/{li}").status_code in {200, 204}
-    r = nb.book("GET", f"/classes/{klass}/lineItems?limit=10000")
-    assert not any(x["sourcedId"] == li for x in r.json()["lineItems"])
+        # DeleteLineItem (cleanup): 200/204, then gone from the class's list.
+        assert nb.book("DELETE", f"/lineItems/{li}").status_code in {200, 204}
+        r = nb.book("GET", f"/classes/{klass}/lineItems?limit=10000")
+        assert not any(x["sourcedId"] == li for x in r.json()["lineItems"])
 
 
 def _result_steps(nb: Notebook, klass: str, li: str, student: str, score_date: str, *, deletes: bool = True) -> None:
@@ -158,67 +164,67 @@ def _result_steps(nb: Notebook, klass: str, li: str, student: str, score_date: s
 
 @pytest.mark.parametrize("vendor", _flavours(OneRosterVersion.V1P1))
 def test_google_1p1_suite(sis_server: str, vendor: str) -> None:
-    nb = Notebook(sis_server, vendor, OneRosterVersion.V1P1)
-    profile = PROFILES[vendor]
+    with Notebook(sis_server, vendor, OneRosterVersion.V1P1) as nb:
+        profile = PROFILES[vendor]
 
-    # Basic Grade Sync.
-    assert nb.roster("/teachers?limit=1").status_code == 200
-    r = nb.roster(f"/teachers?filter=email='{seed.TEACHERS[0].email}'&limit=10000")
-    users = r.json()["users"]
-    assert r.status_code == 200 and len(users) == 1 and users[0].keys() >= {"email", "sourcedId"}
-    r = nb.roster(f"/teachers/{users[0]['sourcedId']}/classes?limit=10000&filter=status='active'")
-    assert r.status_code == 200
-    klass = r.json()["classes"][0]["sourcedId"]
-    r = nb.roster(f"/classes/{klass}/students?limit=10000")
-    assert r.status_code == 200
-    student = r.json()["users"][0]["sourcedId"]
+        # Basic Grade Sync.
+        assert nb.roster("/teachers?limit=1").status_code == 200
+        r = nb.roster(f"/teachers?filter=email='{seed.TEACHERS[0].email}'&limit=10000")
+        users = r.json()["users"]
+        assert r.status_code == 200 and len(users) == 1 and users[0].keys() >= {"email", "sourcedId"}
+        r = nb.roster(f"/teachers/{users[0]['sourcedId']}/classes?limit=10000&filter=status='active'")
+        assert r.status_code == 200
+        klass = r.json()["classes"][0]["sourcedId"]
+        r = nb.roster(f"/classes/{klass}/students?limit=10000")
+        assert r.status_code == 200
+        student = r.json()["users"][0]["sourcedId"]
 
-    # Grading categories: one GET categories endpoint is enough; the sandbox serves both.
-    r = nb.book("GET", "/categories?limit=10000")
-    assert r.status_code == 200 and r.json()["categories"]
-    r = nb.book("GET", f"/classes/{klass}/categories?limit=10000")
-    assert r.status_code == 200
-    category = r.json()["categories"][0]["sourcedId"]
+        # Grading categories: one GET categories endpoint is enough; the sandbox serves both.
+        r = nb.book("GET", "/categories?limit=10000")
+        assert r.status_code == 200 and r.json()["categories"]
+        r = nb.book("GET", f"/classes/{klass}/categories?limit=10000")
+        assert r.status_code == 200
+        category = r.json()["categories"][0]["sourcedId"]
 
-    # Grading periods: the class (filtered by sourcedId) names its term.
-    r = nb.roster(f"/classes?filter=sourcedId='{klass}'&limit=10000")
-    classes = r.json()["classes"]
-    assert r.status_code == 200 and len(classes) == 1 and classes[0].keys() >= {"terms", "sourcedId"}
-    r = nb.roster(f"/terms/{classes[0]['terms'][0]['sourcedId']}/gradingPeriods?limit=10000")
-    periods = r.json()["academicSessions"]
-    assert r.status_code == 200 and all(p["type"] == "gradingPeriod" for p in periods)
-    assert periods[0].keys() >= {"sourcedId", "title", "startDate", "endDate", "schoolYear"}
+        # Grading periods: the class (filtered by sourcedId) names its term.
+        r = nb.roster(f"/classes?filter=sourcedId='{klass}'&limit=10000")
+        classes = r.json()["classes"]
+        assert r.status_code == 200 and len(classes) == 1 and classes[0].keys() >= {"terms", "sourcedId"}
+        r = nb.roster(f"/terms/{classes[0]['terms'][0]['sourcedId']}/gradingPeriods?limit=10000")
+        periods = r.json()["academicSessions"]
+        assert r.status_code == 200 and all(p["type"] == "gradingPeriod" for p in periods)
+        assert periods[0].keys() >= {"sourcedId", "title", "startDate", "endDate", "schoolYear"}
 
-    # LineItem create (the notebook sends no category; vendors that require one get it, as
-    # Google's category test does), list, long-title edit.
-    li = str(uuid.uuid4())
-    now = datetime.now(timezone.utc)
-    assign, due = _stamp(now), _stamp(now + timedelta(minutes=1))
-    body = {
-        "sourcedId": li, "title": "New test item", "description": "Test Line Item",
-        "resultValueMin": 0, "resultValueMax": 100, "assignDate": assign, "dueDate": due,
-        "class": {"sourcedId": klass},
-    }
-    if profile.limits.category_required:
-        body["category"] = {"sourcedId": category}
-    if profile.limits.grading_period_required:
-        body["gradingPeriod"] = {"sourcedId": _period_holding(periods, now)}
-    assert nb.book("PUT", f"/lineItems/{li}", {"lineItem": body}).status_code == 201
-    r = nb.book("GET", f"/classes/{klass}/lineItems?limit=10000")
-    assert any(x["sourcedId"] == li for x in r.json()["lineItems"])
-    assert nb.book("PUT", f"/lineItems/{li}", {"lineItem": body | {"title": LONG_TITLE}}).status_code == 200
+        # LineItem create (the notebook sends no category; vendors that require one get it, as
+        # Google's category test does), list, long-title edit.
+        li = str(uuid.uuid4())
+        now = datetime.now(timezone.utc)
+        assign, due = _stamp(now), _stamp(now + timedelta(minutes=1))
+        body = {
+            "sourcedId": li, "title": "New test item", "description": "Test Line Item",
+            "resultValueMin": 0, "resultValueMax": 100, "assignDate": assign, "dueDate": due,
+            "class": {"sourcedId": klass},
+        }
+        if profile.limits.category_required:
+            body["category"] = {"sourcedId": category}
+        if profile.limits.grading_period_required:
+            body["gradingPeriod"] = {"sourcedId": _period_holding(periods, now)}
+        assert nb.book("PUT", f"/lineItems/{li}", {"lineItem": body}).status_code == 201
+        r = nb.book("GET", f"/classes/{klass}/lineItems?limit=10000")
+        assert any(x["sourcedId"] == li for x in r.json()["lineItems"])
+        assert nb.book("PUT", f"/lineItems/{li}", {"lineItem": body | {"title": LONG_TITLE}}).status_code == 200
 
-    _result_steps(nb, klass, li, student, assign, deletes=profile.limits.supports_delete)
-    if profile.limits.supports_delete:
-        assert nb.book("DELETE", f"/lineItems/{li}").status_code in {200, 204}
+        _result_steps(nb, klass, li, student, assign, deletes=profile.limits.supports_delete)
+        if profile.limits.supports_delete:
+            assert nb.book("DELETE", f"/lineItems/{li}").status_code in {200, 204}
 
-    # PutLineItem with category, then the class's list shows the category.
-    li2 = str(uuid.uuid4())
-    body2 = body | {"sourcedId": li2, "title": "Google Test Line Item Title", "category": {"sourcedId": category}}
-    assert nb.book("PUT", f"/lineItems/{li2}", {"lineItem": body2}).status_code == 201
-    r = nb.book("GET", f"/classes/{klass}/lineItems?limit=10000")
-    stored = next(x for x in r.json()["lineItems"] if x["sourcedId"] == li2)
-    assert stored["category"]["sourcedId"] == category
+        # PutLineItem with category, then the class's list shows the category.
+        li2 = str(uuid.uuid4())
+        body2 = body | {"sourcedId": li2, "title": "Google Test Line Item Title", "category": {"sourcedId": category}}
+        assert nb.book("PUT", f"/lineItems/{li2}", {"lineItem": body2}).status_code == 201
+        r = nb.book("GET", f"/classes/{klass}/lineItems?limit=10000")
+        stored = next(x for x in r.json()["lineItems"] if x["sourcedId"] == li2)
+        assert stored["category"]["sourcedId"] == category
 
 
 def _period_holding(periods: list[dict], when: datetime) -> str:
