@@ -17,7 +17,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $(STAMP)
 
 run: venv
-	$(VENV)/bin/sisbridge sandbox
+	$(VENV)/bin/sisbridge serve
 
 test: venv
 	$(PY) -m pytest

@@ -29,6 +29,17 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--latency-ms", type=int, default=0, help="added to every OneRoster request")
     sandbox.add_argument("--faults", type=_fraction, default=0.0, help="share of requests answered 500 or 429")
     sandbox.add_argument("--max-concurrency", type=int, default=None, help="429 above this many requests in flight")
+
+    serve = commands.add_parser("serve", help="the local stack: functions on one port, plus the sandboxes")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--sandbox-port", type=int, default=8700, help="0 to run without the sandboxes")
+
+    token = commands.add_parser("token", help="print a sign-in token the local stack accepts")
+    token.add_argument("--email", required=True)
+    token.add_argument("--name", default=None)
+    token.add_argument("--admin", action="store_true", help="also make this person an admin of their domain")
+    token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds the token stays valid")
     return parser
 
 
@@ -56,7 +67,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         server = stack.start(options)
         _serve_until_stopped(stack.describe(server.url, options), server.stop)
+    elif args.command == "serve":
+        _serve_local(args)
+    elif args.command == "token":
+        print(_token(args))
     return 0
+
+
+def _serve_local(args: argparse.Namespace) -> None:
+    from sisbridge import local_stack
+    from sisbridge.sandbox import stack
+
+    servers = []
+    lines = []
+    if args.sandbox_port:
+        options = stack.SandboxOptions(host=args.host, port=args.sandbox_port)
+        sandbox = stack.start(options)
+        servers.append(sandbox)
+        lines += [stack.describe(sandbox.url, options), ""]
+    functions = local_stack.start(host=args.host, port=args.port)
+    servers.append(functions)
+    lines += [
+        f"sisbridge functions on {functions.url}: /connect, /export, /disconnect",
+        "Sign in: .venv/bin/sisbridge token --email admin@district.example --admin",
+    ]
+    _serve_until_stopped("\n".join(lines), lambda: [s.stop() for s in reversed(servers)])
+
+
+def _token(args: argparse.Namespace) -> str:
+    from sisbridge import bootstrap
+    from sisbridge.config import IdentityMode, Settings
+    from sisbridge.errors import InvalidConfiguration
+    from sisbridge.identity_keys import LocalKeys
+    from sisbridge.local_stack import apply_local_defaults
+    from sisbridge.repositories import Tenant, TenantRepository
+
+    apply_local_defaults()
+    settings = Settings.from_env()
+    if settings.identity_mode is not IdentityMode.LOCAL:
+        raise InvalidConfiguration("sisbridge token only works with local sign-in (SISBRIDGE_IDENTITY=local).")
+    email = args.email.strip().lower()
+    if args.admin:
+        tenants = TenantRepository(bootstrap.build_store(settings))  # no log set-up: stdout is the token
+        domain = email.rsplit("@", 1)[-1]
+        tenant = tenants.get(domain)
+        if tenant is None:
+            tenants.create(Tenant(tenant_id=domain, domain=domain, admins=(email,)))
+        elif not tenant.is_admin(email):
+            tenants.add_admin(domain, email)
+    return LocalKeys(settings.key_dir).mint_token(email, name=args.name, audience=settings.audience, ttl=args.ttl)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,7 @@ class Connection:
     status: ConnectionStatus = ConnectionStatus.NONE
     teacher_export_enabled: bool = False
     secret_ref: SecretRef | None = None  # where the credentials are; never the credentials
+    access_key_hint: str = ""  # the access key's last characters, so admins can tell keys apart
     last_error: LastError | None = None
     checks: tuple[Check, ...] = ()
     created_at: datetime | None = None  # set by the repository
@@ -190,6 +191,7 @@ def connection_to_doc(conn: Connection) -> dict[str, Any]:
         "status": conn.status.value,
         "teacher_export_enabled": conn.teacher_export_enabled,
         "secret_ref": conn.secret_ref.encode() if conn.secret_ref else None,
+        "access_key_hint": conn.access_key_hint,
         "last_error": None
         if error is None
         else {"code": error.code, "message": error.message, "hint": error.hint, "at": error.at},
@@ -211,6 +213,7 @@ def connection_from_doc(tenant_id: str, doc: Mapping[str, Any]) -> Connection:
         status=ConnectionStatus(doc.get("status", ConnectionStatus.NONE.value)),
         teacher_export_enabled=bool(doc.get("teacher_export_enabled", False)),
         secret_ref=SecretRef.decode(ref) if ref else None,
+        access_key_hint=str(doc.get("access_key_hint", "")),
         last_error=None
         if not error
         else LastError(
