@@ -44,6 +44,10 @@ SECRET_MANAGER_EMULATOR_ENV = "SECRET_MANAGER_EMULATOR_HOST"
 TASKS_EMULATOR_ENV = "CLOUD_TASKS_EMULATOR_HOST"
 FIRESTORE_EMULATOR_ENV = "FIRESTORE_EMULATOR_HOST"
 # Edge limits and logging.
+TASKS_QUEUE_ENV = "SISBRIDGE_TASKS_QUEUE"  # Cloud Tasks queue id (in project/region)
+WORKER_URL_ENV = "SISBRIDGE_WORKER_URL"  # where Cloud Tasks POSTs export tasks (…/export/tasks/run)
+INVOKER_EMAIL_ENV = "SISBRIDGE_INVOKER_EMAIL"  # the service account whose OIDC tokens call the worker
+CLASSROOM_SA_EMAIL_ENV = "SISBRIDGE_CLASSROOM_SA_EMAIL"  # the domain-wide-delegation service account
 MAX_BODY_BYTES_ENV = "SISBRIDGE_MAX_BODY_BYTES"
 LOG_LEVEL_ENV = "SISBRIDGE_LOG_LEVEL"
 # Set by the Cloud Run / Cloud Functions runtime, read only to detect it.
@@ -106,6 +110,10 @@ class Settings:
     secret_manager_endpoint: str | None = None  # "http://host:port": REST transport to an emulator
     tasks_endpoint: str | None = None  # "host:port": insecure gRPC channel to an emulator
     firestore_emulator_host: str | None = None  # read by the Firestore library itself; reported only
+    tasks_queue: str = "sisbridge-exports"
+    worker_url: str | None = None
+    invoker_email: str | None = None
+    classroom_sa_email: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     log_level: str = "INFO"
     on_cloud: bool = False
@@ -148,6 +156,10 @@ class Settings:
             secret_manager_endpoint=_with_scheme(emulator) if emulator else None,
             tasks_endpoint=reader.text(TASKS_EMULATOR_ENV),
             firestore_emulator_host=reader.text(FIRESTORE_EMULATOR_ENV),
+            tasks_queue=reader.text(TASKS_QUEUE_ENV) or "sisbridge-exports",
+            worker_url=reader.url(WORKER_URL_ENV),
+            invoker_email=reader.text(INVOKER_EMAIL_ENV),
+            classroom_sa_email=reader.text(CLASSROOM_SA_EMAIL_ENV),
             max_body_bytes=reader.integer(
                 MAX_BODY_BYTES_ENV, DEFAULT_MAX_BODY_BYTES, 1, MAX_BODY_BYTES_CEILING
             ),
@@ -205,6 +217,12 @@ def _check(s: Settings) -> list[tuple[str, str]]:
         problems.append((AUDIENCE_ENV, "required when SISBRIDGE_IDENTITY=google; set the OAuth client id"))
     if _overlaps(s.data_dir, s.key_dir):
         problems.append((KEY_DIR_ENV, f"must be kept apart from {DATA_DIR_ENV} (neither inside the other)"))
+    if s.tasks_backend is TasksBackend.CLOUD_TASKS:
+        for name, value in ((WORKER_URL_ENV, s.worker_url), (INVOKER_EMAIL_ENV, s.invoker_email)):
+            if not value:
+                problems.append((name, "is required with Cloud Tasks"))
+    if s.on_cloud and s.classroom_api_url == GOOGLE_CLASSROOM_API_URL and not s.classroom_sa_email:
+        problems.append((CLASSROOM_SA_EMAIL_ENV, "is required to read Google Classroom as each teacher"))
     if not s.on_cloud:
         return problems
     refused = (

@@ -27,8 +27,22 @@ Every failure a user can cause or meet is a subclass of `AppError` with a stable
     ├─ IdentityUnavailable        "identity_unavailable"  503 sign-in keys unreachable, retryable
     ├─ StoreError                 "store_error"           500 database failed; retryable if transient
     │  └─ ConcurrencyError        "store_contention"      503 transaction lost to contention, retryable
-    └─ SecretsError               "secrets_error"         500 secret store failed; retryable if transient
-       └─ SecretNotFound          "secret_not_found"      404 no such secret or version
+    ├─ SecretsError               "secrets_error"         500 secret store failed; retryable if transient
+    │  └─ SecretNotFound          "secret_not_found"      404 no such secret or version
+    ├─ ClassroomError             "classroom_error"       502 (Google Classroom answered badly, or not at all)
+    │  ├─ ClassroomNotFound       "classroom_not_found"   404 no such course, or the user cannot see it
+    │  ├─ ClassroomForbidden      "classroom_forbidden"   403 401/403: no access, delegation or API disabled
+    │  ├─ ClassroomBadResponse    "classroom_bad_response" 502 not Classroom's JSON, or it refused our request
+    │  ├─ ClassroomRateLimited    "classroom_rate_limited" 503 429 RESOURCE_EXHAUSTED, retryable
+    │  └─ ClassroomUnavailable    "classroom_unavailable" 503 5xx, timeout or no connection, retryable
+    ├─ QueueError                 "queue_error"           500 task queue failed; retryable if transient
+    └─ ExportError                (linking and exporting refused for a reason the user can fix)
+       ├─ SisNotReady             "sis_not_ready"         409 no authorized SIS connection (none, error, disconnected)
+       ├─ ExportsDisabled         "exports_disabled"      403 the admin turned teacher exports off
+       ├─ TeacherNotInSis         "teacher_not_in_sis"    404 no (or several) SIS teachers with the caller's email
+       ├─ ClassNotOwned           "class_not_yours"       403 the SIS class is not one of the teacher's classes
+       ├─ CourseNotLinked         "course_not_linked"     404 the course has no linked SIS class
+       └─ ExportInProgress        "export_in_progress"    503 another run holds the class, retryable
 """
 
 from __future__ import annotations
@@ -285,3 +299,153 @@ class SecretNotFound(SecretsError):
     code = "secret_not_found"
     status = 404
     default_hint = "The stored SIS credentials are missing; reconnect the SIS to store them again."
+
+
+class ClassroomError(AppError):
+    """Google Classroom refused a request or did not answer. Carries Google's own status and words.
+
+    Only `adapters/classroom_api` raises it; `http_status` is Classroom's HTTP status, `google_status`
+    the canonical code name from its error body (`NOT_FOUND`, `PERMISSION_DENIED`, …).
+    """
+
+    code = "classroom_error"
+    status = 502
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        http_status: int | None = None,
+        google_status: str | None = None,
+        google_message: str | None = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(message, hint=hint, **details)
+        self.http_status = http_status
+        self.google_status = google_status
+        self.google_message = google_message
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        google = {
+            k: v
+            for k, v in (
+                ("http_status", self.http_status),
+                ("status", self.google_status),
+                ("message", self.google_message),
+            )
+            if v is not None
+        }
+        if google:
+            body["classroom"] = google
+        return body
+
+
+class ClassroomNotFound(ClassroomError):
+    """Classroom does not know the course (or user), or will not show it to the user we act as."""
+
+    code = "classroom_not_found"
+    status = 404
+    default_hint = "Check the course still exists in Google Classroom and the teacher is still in it."
+
+
+class ClassroomForbidden(ClassroomError):
+    """401/403: the user we act as may not read this, or the service account cannot act as them."""
+
+    code = "classroom_forbidden"
+    status = 403
+    default_hint = (
+        "Check the teacher still teaches the course, that the Classroom API is enabled, and that the "
+        "Workspace admin granted sisbridge's service account domain-wide delegation for its scopes."
+    )
+
+
+class ClassroomBadResponse(ClassroomError):
+    """Classroom answered with something we cannot read, or refused our request as malformed (400)."""
+
+    code = "classroom_bad_response"
+    status = 502
+    default_hint = "Google Classroom answered unexpectedly; this is retried on the next export."
+
+
+class ClassroomRateLimited(ClassroomError):
+    """429 RESOURCE_EXHAUSTED: a Classroom quota is spent for now. Retryable."""
+
+    code = "classroom_rate_limited"
+    status = 503
+    retryable = True
+    default_hint = "Google Classroom is throttling requests; sisbridge retries with backoff, nothing to do."
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ClassroomUnavailable(ClassroomError):
+    """5xx, a timeout or a failed connection. Retryable."""
+
+    code = "classroom_unavailable"
+    status = 503
+    retryable = True
+    default_hint = "Google Classroom did not answer; sisbridge retries, and the next export gets the rest."
+
+
+class QueueError(AppError):
+    """The task queue did not accept a task. Transient failures (unavailable, deadline) set `retryable`."""
+
+    code = "queue_error"
+    status = 500
+    default_hint = "The task queue did not accept the export; transient failures are retried."
+
+    def __init__(self, message: str, *, retryable: bool | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class ExportError(AppError):
+    """Linking or exporting cannot go ahead for a reason a teacher or admin can fix."""
+
+    code = "export_error"
+    status = 409
+
+
+class SisNotReady(ExportError):
+    code = "sis_not_ready"
+    status = 409
+    default_hint = "Ask your administrator to connect and authorize the SIS in sisbridge."
+
+
+class ExportsDisabled(ExportError):
+    code = "exports_disabled"
+    status = 403
+    default_hint = (
+        "Your administrator turned off \"Enable classwork and grade exporting\"; ask them to turn it on."
+    )
+
+
+class TeacherNotInSis(ExportError):
+    code = "teacher_not_in_sis"
+    status = 404
+    default_hint = "The SIS must list you as a teacher with the same email as your Google account; ask your SIS administrator."
+
+
+class ClassNotOwned(ExportError):
+    code = "class_not_yours"
+    status = 403
+    default_hint = "Pick one of your own active SIS classes from the candidates list."
+
+
+class CourseNotLinked(ExportError):
+    code = "course_not_linked"
+    status = 404
+    default_hint = "Link the course to its SIS class first."
+
+
+class ExportInProgress(ExportError):
+    code = "export_in_progress"
+    status = 503
+    retryable = True
+    retry_after = 30
+    default_hint = "Another export of this class is running; this one runs right after it."

@@ -223,6 +223,19 @@ class LeaseRepository:
 
         return self._store.transaction(run)
 
+    def request_follow_up(self, tenant_id: str, course_id: str) -> bool:
+        """Ask the current holder to run once more when it finishes; False when nobody holds it."""
+        path = self._path(tenant_id, course_id)
+
+        def run(txn: Txn) -> bool:
+            doc = txn.get(path)
+            if not doc or doc["expires_at"] <= self._clock():
+                return False
+            txn.put(path, {**doc, "follow_up": True})
+            return True
+
+        return self._store.transaction(run)
+
     def renew(self, tenant_id: str, course_id: str, run_id: str) -> None:
         path = self._path(tenant_id, course_id)
 

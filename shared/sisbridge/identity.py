@@ -94,6 +94,19 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Caller:
         """The caller a token proves, or `Unauthenticated` saying what is wrong with it."""
+        return _caller(self.verified_claims(token))
+
+    def verify_service(self, token: str, *, email: str) -> str:
+        """For service-to-service calls (Cloud Tasks, Cloud Scheduler): the token must be valid and
+        belong to the one service account `email`. Returns that email."""
+        claims = self.verified_claims(token)
+        if str(claims.get("email", "")).lower() != email.lower():
+            raise Unauthenticated("this route only accepts sisbridge's own invoker service account",
+                                  hint="Call it through Cloud Tasks or Cloud Scheduler with the invoker account.")
+        return email
+
+    def verified_claims(self, token: str) -> dict[str, Any]:
+        """Signature, issuer, audience, times and email verification checked; any claim set."""
         header = _header(token)
         alg, kid = header.get("alg"), header.get("kid")
         if alg not in self.algorithms:
@@ -115,7 +128,7 @@ class TokenVerifier:
         except (JoseError, ValueError, TypeError, KeyError):
             raise Unauthenticated("the sign-in token could not be read", hint=_SIGN_IN_AGAIN) from None
         self._check_claims(claims)
-        return _caller(claims)
+        return dict(claims)
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
         registry = jwt.JWTClaimsRegistry(

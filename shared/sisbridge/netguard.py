@@ -10,6 +10,7 @@ blocked whatever the setting.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
@@ -20,6 +21,7 @@ Resolver = Callable[[str, int], Iterable[str]]
 
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "metadata.goog"})
 _MAX_URL = 2048
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?")
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -44,6 +46,9 @@ def parse_host_url(raw: str, *, allow_insecure: bool, field: str = "host_url") -
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidRequest("The host URL must start with https:// and name a host.",
                              hint="For example https://district.infinitecampus.org", field=field)
+    if any(c.isspace() for c in text) or not _valid_host(parts.hostname):
+        raise InvalidRequest("The host URL is not a valid URL.",
+                             hint="Check it for typos and stray characters.", field=field)
     if parts.scheme == "http" and not allow_insecure:
         raise InvalidRequest("The host URL must use https.",
                              hint="Grades and credentials travel to this URL; ask your SIS for its https address.",
@@ -58,6 +63,21 @@ def parse_host_url(raw: str, *, allow_insecure: bool, field: str = "host_url") -
     if ":" in parts.hostname:  # IPv6 literal
         netloc = f"[{parts.hostname}]" + (f":{port}" if port else "")
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _valid_host(host: str) -> bool:
+    """An IP literal, or a DNS name (IDNA allowed) of letters, digits, '-' and '_' labels."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.removesuffix(".").split(".")
+    return len(ascii_host) <= 253 and all(_LABEL.fullmatch(label) for label in labels)
 
 
 def _blocked(address: str, *, allow_insecure: bool) -> str | None:

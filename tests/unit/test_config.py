@@ -16,6 +16,9 @@ CLOUD_READY = {
     "SISBRIDGE_TASKS": "cloudtasks",
     "SISBRIDGE_IDENTITY": "google",
     "SISBRIDGE_AUDIENCE": "1234.apps.googleusercontent.com",
+    "SISBRIDGE_WORKER_URL": "https://us-central1-demo-prod.cloudfunctions.net/export/tasks/run",
+    "SISBRIDGE_INVOKER_EMAIL": "sisbridge-invoker@demo-prod.iam.gserviceaccount.com",
+    "SISBRIDGE_CLASSROOM_SA_EMAIL": "sisbridge-classroom@demo-prod.iam.gserviceaccount.com",
 }
 
 
@@ -55,6 +58,8 @@ def test_values_are_read_and_normalised(tmp_path: Path) -> None:
             "SISBRIDGE_STORE": " Firestore ",
             "SISBRIDGE_SECRETS": "secretmanager",
             "SISBRIDGE_TASKS": "cloudtasks",
+            "SISBRIDGE_WORKER_URL": "http://127.0.0.1:8080/export/tasks/run",
+            "SISBRIDGE_INVOKER_EMAIL": "invoker@demo-test.iam.gserviceaccount.com",
             "GOOGLE_CLOUD_PROJECT": "demo-test",
             "SISBRIDGE_REGION": "europe-west1",
             "SISBRIDGE_ADMINS": "Ada@School.EDU, bob@school.edu,,",
@@ -207,3 +212,10 @@ def test_from_env_without_argument_reads_the_process_environment(monkeypatch: py
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SISBRIDGE_REGION", "asia-east1")
     assert Settings.from_env().region == "asia-east1"
+
+
+def test_cloud_tasks_and_google_classroom_need_their_accounts() -> None:
+    env = {k: v for k, v in CLOUD_READY.items() if k not in
+           ("SISBRIDGE_WORKER_URL", "SISBRIDGE_INVOKER_EMAIL", "SISBRIDGE_CLASSROOM_SA_EMAIL")}
+    found = problems(env)
+    assert {"SISBRIDGE_WORKER_URL", "SISBRIDGE_INVOKER_EMAIL", "SISBRIDGE_CLASSROOM_SA_EMAIL"} <= set(found)

@@ -22,7 +22,8 @@ def open_client(conn: Connection, credentials: Mapping[str, str], deps: Deps) ->
     endpoints = profile.endpoints(conn.host_url, auth=conn.auth_method, token_url=conn.token_url)
     return OneRosterClient(
         endpoints, profile, access_key=credentials["access_key"], secret_code=credentials["secret_code"],
-        auth=conn.auth_method, transport=deps.sis_transport, timeout=20.0,
+        auth=conn.auth_method, transport=deps.sis_transport, timeout=deps.sis_timeout_s,
+        retry=deps.sis_retry,
     )
 
 
@@ -43,12 +44,17 @@ def _explain(exc: AppError, conn: Connection, check: str) -> AppError:
                     "Grant the application those permissions in the SIS, then Authorize again.")
     elif isinstance(exc, SisNotFound):
         example = profile.host_url_example or "https://sis.example.org"
-        exc.hint = (f"The SIS has no OneRoster API at {exc.url or conn.host_url}. The host URL should be like "
-                    f"{example} (sisbridge adds {profile.path_prefix}{_expected_url(profile, version)}), or "
-                    f"the full OneRoster URL ending in {_expected_url(profile, version)}.")
-        if check == "token":
-            exc.hint = (f"The token URL {exc.url or conn.token_url} does not exist. Check the host URL, or give "
-                        "the token URL your SIS documents.")
+        should_be = (f"The host URL should be like {example} (sisbridge adds "
+                     f"{profile.path_prefix}{_expected_url(profile, version)}), or the full OneRoster URL "
+                     f"ending in {_expected_url(profile, version)}.")
+        exc.hint = f"The SIS has no OneRoster API at {exc.url or conn.host_url}. {should_be}"
+        if check == "token" and (conn.token_url or profile.token_url):
+            exc.hint = (f"The token URL {exc.url or conn.token_url} does not exist. Check it against the "
+                        "token URL your SIS documents.")
+        elif check == "token":  # derived from the host URL, so the host URL is what is wrong
+            derived = exc.url or profile.endpoints(conn.host_url, auth=conn.auth_method).token_url
+            exc.hint = (f"The token URL sisbridge derives from the host URL ({derived}) does not exist, so "
+                        f"the host URL is likely wrong. {should_be}")
     return exc
 
 
