@@ -279,3 +279,90 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+# ------------------------------------------------------------------------------ Cloud Tasks
+# gcloud-tasks-emulator (gRPC only) from its own venv `.venv-tasks`: it pins protobuf<5, which the
+# app venv cannot share. Queues are in-memory; tests make their own and delete them afterwards.
+
+TASKS_VERSION = "0.6.2"
+TASKS_VENV = ROOT / ".venv-tasks"
+TASKS_PROJECT = "demo-test"
+TASKS_LOCATION = "us-central1"
+TASKS_QUEUE = f"projects/{TASKS_PROJECT}/locations/{TASKS_LOCATION}/queues/exports"
+TASKS_MAX_RETRIES = 3  # a failing task is delivered 1 + 3 times, then dropped (the default retries forever)
+
+
+def venv_tool(venv: Path, requirement: str, executable: str) -> Path:
+    """`<venv>/bin/<executable>`, creating the venv with `requirement` on first use (locked)."""
+    path = venv / "bin" / executable
+    marker = venv / f".installed-{requirement.replace('==', '-')}"
+    if marker.exists() and path.exists():
+        return path
+    lock_path = Path(tempfile.gettempdir()) / f"sisbridge-{venv.name}-{os.getuid()}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another test run may be building it right now
+        if marker.exists() and path.exists():
+            return path
+        shutil.rmtree(venv, ignore_errors=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        for step in ([sys.executable, "-m", "venv", str(venv)], [*pip, requirement]):
+            try:
+                done = subprocess.run(
+                    step, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise EmulatorUnavailable(f"cannot build {venv}: {exc}") from exc
+            if done.returncode != 0:
+                shutil.rmtree(venv, ignore_errors=True)
+                failed = f"{' '.join(step[-2:])} exited {done.returncode}"
+                raise EmulatorUnavailable(f"cannot build {venv} ({failed}):\n{done.stderr[-2000:]}")
+        marker.touch()
+    return path
+
+
+def tasks_emulator_executable() -> Path:
+    return venv_tool(TASKS_VENV, f"gcloud-tasks-emulator=={TASKS_VERSION}", "gcloud-tasks-emulator")
+
+
+def _tcp_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def start_cloud_tasks(log_dir: Path, *, queues: tuple[str, ...] = (TASKS_QUEUE,)) -> Emulator:
+    """The tasks emulator on a free port with `queues` created; ready once its gRPC port accepts.
+
+    It listens on [::]:port (all interfaces, IPv4 and IPv6); clients use 127.0.0.1:port.
+    """
+    executable = tasks_emulator_executable()
+    last = ""
+    for _ in range(3):  # a free port can be taken between probing and binding: try another
+        port = free_port()
+        argv = [str(executable), "start", "-p", str(port), "--max-retries", str(TASKS_MAX_RETRIES)]
+        for queue in queues:
+            argv += ["-d", queue]
+        log_path = log_dir / f"cloud-tasks-{port}.log"
+        log = open(log_path, "wb")  # closed by Emulator.stop
+        started = time.monotonic()
+        try:
+            process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        except OSError as exc:
+            log.close()
+            raise EmulatorUnavailable(f"cannot run {executable}: {exc}") from exc
+        emulator = Emulator("cloud-tasks", "127.0.0.1", port, process, log_path, 0.0, log)
+        while time.monotonic() - started < 30 and process.poll() is None:
+            if _tcp_open(emulator.host, port):
+                emulator.startup_seconds = time.monotonic() - started
+                return emulator
+            time.sleep(0.05)
+        last = emulator.log_tail()
+        emulator.stop()
+        if "address already in use" not in last.lower() and "failed to bind" not in last.lower():
+            break
+    raise EmulatorUnavailable(f"cloud-tasks emulator did not listen within 30 s; its log ends:\n{last}")

@@ -38,6 +38,7 @@ class Deps:
     sis_transport: httpx2.AsyncBaseTransport | None = None  # None: a real network transport
     sis_timeout_s: float = 20.0  # per SIS request, connect/read/write
     sis_retry: RetryPolicy | None = None  # None: the OneRoster client's default policy
+    sis_max_concurrency: int | None = None  # None: the vendor profile's limit
     classroom: ClassroomSource | None = None  # None: the Classroom API at settings.classroom_api_url
     tasks: TaskQueue | None = None  # None: built from settings (in-process queue locally)
     tenants: TenantRepository = field(init=False)

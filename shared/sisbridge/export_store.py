@@ -13,6 +13,7 @@ later export rewrite the same sourcedIds instead of creating new ones.
 from __future__ import annotations
 
 import enum
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -94,7 +95,7 @@ class Trigger(enum.Enum):
     SCHEDULE = "schedule"
 
 
-COUNT_KEYS = ("created", "updated", "unchanged", "deleted", "failed", "skipped")
+COUNT_KEYS = ("created", "updated", "unchanged", "deleted", "failed", "skipped", "orphaned")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,6 +128,7 @@ class ExportRun:
     errors: tuple[RunError, ...] = ()
     errors_dropped: int = 0
     skipped: tuple[Mapping[str, Any], ...] = ()  # {reason, item, student}: not exported, by rule
+    orphaned: tuple[Mapping[str, Any], ...] = ()  # items sisbridge wrote and left in the SIS (plan.Orphan)
 
 
 def new_run_id(now: datetime) -> str:
@@ -142,6 +144,7 @@ def _run_doc(run: ExportRun) -> dict[str, Any]:
         "done": run.done, "total": run.total, "counts": dict(run.counts),
         "errors": [{k: getattr(e, k) for k in RunError.__dataclass_fields__} for e in run.errors],
         "errors_dropped": run.errors_dropped, "skipped": [dict(s) for s in run.skipped],
+        "orphaned": [dict(o) for o in run.orphaned],
     }
 
 
@@ -153,7 +156,7 @@ def _run_from(tenant_id: str, run_id: str, d: Mapping[str, Any]) -> ExportRun:
         finished_at=d.get("finished_at"), done=int(d.get("done", 0)), total=int(d.get("total", 0)),
         counts={k: int(d.get("counts", {}).get(k, 0)) for k in COUNT_KEYS},
         errors=tuple(RunError(**e) for e in d.get("errors", ())), errors_dropped=int(d.get("errors_dropped", 0)),
-        skipped=tuple(d.get("skipped", ())),
+        skipped=tuple(d.get("skipped", ())), orphaned=tuple(d.get("orphaned", ())),
     )
 
 
@@ -195,12 +198,18 @@ class LeaseOutcome(enum.Enum):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClassLease:
     holder: str  # run id
+    attempt: str  # which delivery of the run's task holds it
     expires_at: datetime
     follow_up: bool = False  # a trigger arrived while held: run once more after the holder
 
 
 class LeaseRepository:
-    """One export per class at a time. A lease expires, so a crashed worker never blocks a class."""
+    """One export per class at a time. A lease expires, so a crashed worker never blocks a class.
+
+    The lease is held by one delivery (`attempt`) of one run's task: Cloud Tasks may deliver a task
+    again while the first delivery still runs (past its dispatch deadline), and that second
+    delivery must wait, not write every item a second time. A delivery after a crash takes over
+    once the dead one's lease expires (checkpoints renew it while a delivery makes progress)."""
 
     def __init__(self, store: DocumentStore, *, clock: Clock = utc_now, ttl: timedelta = timedelta(minutes=15)) -> None:
         self._store, self._clock, self._ttl = store, clock, ttl
@@ -209,16 +218,20 @@ class LeaseRepository:
     def _path(tenant_id: str, course_id: str) -> str:
         return f"{tenant_path(tenant_id)}/leases/{course_id}"
 
-    def acquire(self, tenant_id: str, course_id: str, run_id: str) -> LeaseOutcome:
+    def acquire(self, tenant_id: str, course_id: str, run_id: str, *, attempt: str) -> LeaseOutcome:
         path = self._path(tenant_id, course_id)
 
         def run(txn: Txn) -> LeaseOutcome:
             now = self._clock()
             doc = txn.get(path)
-            if doc and doc["holder"] != run_id and doc["expires_at"] > now:
-                txn.put(path, {**doc, "follow_up": True})
+            same_run = bool(doc) and doc["holder"] == run_id  # type: ignore[index]
+            if doc and doc["expires_at"] > now and not (same_run and doc.get("attempt") == attempt):
+                if not same_run:  # another run: this trigger becomes a follow-up of it
+                    txn.put(path, {**doc, "follow_up": True})
                 return LeaseOutcome.HELD
-            txn.put(path, {"holder": run_id, "expires_at": now + self._ttl, "follow_up": False})
+            follow_up = bool(doc.get("follow_up")) if doc and same_run else False
+            txn.put(path, {"holder": run_id, "attempt": attempt, "expires_at": now + self._ttl,
+                           "follow_up": follow_up})
             return LeaseOutcome.ACQUIRED
 
         return self._store.transaction(run)
@@ -246,13 +259,13 @@ class LeaseRepository:
 
         self._store.transaction(run)
 
-    def release(self, tenant_id: str, course_id: str, run_id: str) -> bool:
+    def release(self, tenant_id: str, course_id: str, run_id: str, *, attempt: str) -> bool:
         """Give the lease up; True when a trigger arrived meanwhile and a follow-up run is due."""
         path = self._path(tenant_id, course_id)
 
         def run(txn: Txn) -> bool:
             doc = txn.get(path)
-            if not doc or doc["holder"] != run_id:
+            if not doc or doc["holder"] != run_id or doc.get("attempt") != attempt:
                 return False
             txn.delete(path)
             return bool(doc.get("follow_up"))
@@ -264,7 +277,12 @@ class LeaseRepository:
 
 
 class LedgerRepository:
-    """Stores a ledger as a list of chunk dicts (the domain chunks and merges them)."""
+    """A ledger is stored as chunks (a full save) plus journal records (checkpoints since).
+
+    A checkpoint appends one small journal record, so it costs the same whatever the class's size;
+    a full save (at the end of a run) writes the chunks and clears the journal. Loading replays
+    any journal left by a crashed run over the chunks.
+    """
 
     def __init__(self, store: DocumentStore) -> None:
         self._store = store
@@ -273,21 +291,32 @@ class LedgerRepository:
     def _head(tenant_id: str, course_id: str) -> str:
         return f"{tenant_path(tenant_id)}/ledgers/{course_id}"
 
-    def load(self, tenant_id: str, course_id: str) -> list[dict[str, Any]]:
-        head = self._store.get(self._head(tenant_id, course_id))
-        if head is None:
-            return []
-        return [self._store.get(f"{self._head(tenant_id, course_id)}/chunks/{n}") or {}
-                for n in range(int(head["chunks"]))]
+    def load(self, tenant_id: str, course_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(chunks, journal records oldest first)."""
+        head_path = self._head(tenant_id, course_id)
+        head = self._store.get(head_path)
+        chunks = [] if head is None else [self._store.get(f"{head_path}/chunks/{n}") or {}
+                                          for n in range(int(head["chunks"]))]
+        journal = sorted(self._store.list(f"{head_path}/journal"), key=lambda d: d.id)
+        return chunks, [d.data for d in journal]
+
+    def append(self, tenant_id: str, course_id: str, record: Mapping[str, Any]) -> None:
+        record_id = f"{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"  # sortable across instances
+        self._store.put(f"{self._head(tenant_id, course_id)}/journal/{record_id}", dict(record))
 
     def save(self, tenant_id: str, course_id: str, chunks: Sequence[Mapping[str, Any]]) -> int:
-        """Write every chunk, then the head; returns the store writes made. Chunks beyond the new
-        count are deleted after the head moves, so a crash leaves a readable ledger either way."""
+        """Write every chunk, then the head, then clear the journal; returns the store writes made.
+        A crash part-way leaves either the old chunks plus journal or the new chunks: both readable."""
         head_path = self._head(tenant_id, course_id)
         old = self._store.get(head_path)
         for n, chunk in enumerate(chunks):
             self._store.put(f"{head_path}/chunks/{n}", dict(chunk))
         self._store.put(head_path, {"chunks": len(chunks)})
+        writes = len(chunks) + 1
         for n in range(len(chunks), int(old["chunks"]) if old else 0):
             self._store.delete(f"{head_path}/chunks/{n}")
-        return len(chunks) + 1
+            writes += 1
+        for record in self._store.list(f"{head_path}/journal"):
+            self._store.delete(f"{head_path}/journal/{record.id}")
+            writes += 1
+        return writes

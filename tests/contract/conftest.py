@@ -134,3 +134,141 @@ def clock() -> Callable[[], datetime]:
         return state["now"]
 
     return tick
+
+
+# ------------------------------------------------------------------------------------ Classroom
+# One adapter (ClassroomApiSource) over loopback HTTP against the Classroom sandbox, served at the
+# root and mounted under /classroom as `make run` serves it.
+
+CLASSROOM_PREFIX = "/classroom"
+
+
+@pytest.fixture(scope="session")
+def classroom_sandboxes() -> Iterator[dict[str, tuple[str, Any]]]:
+    """Maps "root" and "mounted" to (Classroom API base URL, ClassroomState)."""
+    from sisbridge.sandbox import runner
+    from sisbridge.sandbox.classroom import EXTENSION, ClassroomConfig, create_app
+    from werkzeug.exceptions import NotFound as WerkzeugNotFound
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    root_app, mounted_app = create_app(ClassroomConfig()), create_app(ClassroomConfig())
+    root = runner.start(root_app)
+    mounted = runner.start(DispatcherMiddleware(WerkzeugNotFound(), {CLASSROOM_PREFIX: mounted_app}))
+    try:
+        yield {
+            "root": (root.url, root_app.extensions[EXTENSION]),
+            "mounted": (mounted.url + CLASSROOM_PREFIX, mounted_app.extensions[EXTENSION]),
+        }
+    finally:
+        root.stop()
+        mounted.stop()
+
+
+@pytest.fixture(params=["root", "mounted"])
+def classroom_sandbox(
+    request: pytest.FixtureRequest, classroom_sandboxes: dict[str, tuple[str, Any]]
+) -> tuple[str, Any]:
+    """(base URL, ClassroomState) of a freshly reset sandbox, at / and under /classroom."""
+    url, state = classroom_sandboxes[request.param]
+    state.reset()
+    return url, state
+
+
+@pytest.fixture
+def classroom_waits() -> list[float]:
+    """The backoff waits `classroom_source` asked for (it does not really sleep)."""
+    return []
+
+
+@pytest.fixture
+def classroom_source(classroom_sandbox: tuple[str, Any], classroom_waits: list[float]) -> Iterator[Any]:
+    from sisbridge.adapters.classroom_api import ClassroomApiSource, ClassroomRetry
+
+    source = ClassroomApiSource(
+        classroom_sandbox[0],
+        retry=ClassroomRetry(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05),
+        sleep=classroom_waits.append,
+        timeout=10,
+    )
+    yield source
+    source.close()
+
+
+# ---------------------------------------------------------------------------------- task queues
+TASK_QUEUES = ["inprocess", pytest.param("cloudtasks", marks=pytest.mark.emulator)]
+
+
+@pytest.fixture(scope="session")
+def tasks_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[emulators.Emulator]:
+    """gcloud-tasks-emulator from `.venv-tasks`, with the `exports` queue, `--max-retries 3`."""
+    try:
+        emulator = emulators.start_cloud_tasks(tmp_path_factory.mktemp("cloud-tasks"))
+    except emulators.EmulatorUnavailable as exc:
+        unavailable(f"Cloud Tasks emulator unavailable: {exc}")
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def cloud_tasks_client(tasks_emulator: emulators.Emulator) -> Iterator[Any]:
+    """The official sync client on an insecure channel (the default one would try TLS)."""
+    import grpc
+    from google.cloud import tasks_v2
+    from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+    channel = grpc.insecure_channel(tasks_emulator.address)
+    client = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+    client.get_queue(name=emulators.TASKS_QUEUE)  # the emulator answers and has its queue
+    yield client
+    channel.close()
+
+
+@pytest.fixture
+def cloud_tasks_queue_path(cloud_tasks_client: Any) -> Iterator[str]:
+    """A queue of this test's own (the emulator keeps one delivery thread per queue), deleted after."""
+    import uuid
+
+    parent = emulators.TASKS_QUEUE.rsplit("/queues/", 1)[0]
+    path = f"{parent}/queues/t-{uuid.uuid4().hex[:12]}"
+    cloud_tasks_client.create_queue(parent=parent, queue={"name": path})
+    yield path
+    cloud_tasks_client.delete_queue(name=path)
+
+
+@pytest.fixture(params=TASK_QUEUES)
+def task_queue_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """`make(worker_url, **options) -> TaskQueue` for the adapter under test; closed after the test.
+
+    Both give up a task after 1 + TASKS_MAX_RETRIES deliveries (the emulator's `--max-retries`).
+    """
+    made: list[Any] = []
+    kind = request.param
+
+    def make(worker_url: str, **options: Any) -> Any:
+        if kind == "inprocess":
+            from sisbridge.adapters.inprocess_tasks import Backoff, InProcessTaskQueue
+
+            queue: Any = InProcessTaskQueue(
+                worker_url,
+                max_attempts=1 + emulators.TASKS_MAX_RETRIES,
+                backoff=Backoff(initial_s=0.02, max_s=0.1),
+                timeout_s=10,
+                **options,
+            )
+        else:
+            from sisbridge.adapters.cloud_tasks import CloudTasksQueue
+
+            queue = CloudTasksQueue(
+                request.getfixturevalue("cloud_tasks_client"),
+                request.getfixturevalue("cloud_tasks_queue_path"),
+                worker_url,
+                **options,
+            )
+        made.append(queue)
+        return queue
+
+    yield make
+    for queue in made:
+        queue.close()

@@ -26,6 +26,7 @@ import enum
 import logging
 import math
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -195,7 +196,8 @@ class ClassroomApiSource(ClassroomSource):
             if token is None:
                 return items
             if not isinstance(token, str) or token in seen or len(seen) >= MAX_PAGES:
-                raise ClassroomBadResponse(f"Classroom's paging of {path} does not end", path=path)
+                shown = _shown(path)
+                raise ClassroomBadResponse(f"Classroom's paging of {shown} does not end", path=shown)
             seen.add(token)
 
     def _send(self, path: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -214,7 +216,7 @@ class ClassroomApiSource(ClassroomSource):
                     raise
                 logger.warning(
                     "Classroom GET %s failed (%s, attempt %d); retrying in %.2f s",
-                    path,
+                    _shown(path),
                     exc.code,
                     attempt,
                     wait,
@@ -222,6 +224,7 @@ class ClassroomApiSource(ClassroomSource):
                 self._sleep(wait)
 
     def _attempt(self, path: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        shown = _shown(path)
         headers = {"Accept": "application/json"}
         if self._factory is not None:
             if self._subject is None:
@@ -231,29 +234,37 @@ class ClassroomApiSource(ClassroomSource):
             response = self._http.get(self._base + path, params=params, headers=headers)
         except httpx2.TimeoutException as exc:
             raise ClassroomUnavailable(
-                f"Classroom did not answer GET {path} within {self._timeout:g} s", path=path
+                f"Classroom did not answer GET {shown} within {self._timeout:g} s", path=shown
             ) from exc
         except httpx2.TransportError as exc:
             raise ClassroomUnavailable(
-                f"Classroom could not be reached for GET {path}: {exc}", path=path
+                f"Classroom could not be reached for GET {shown}: {exc}", path=shown
             ) from exc
         if response.status_code != 200:
-            raise _error_for(response, path)
+            raise _error_for(response, shown)
         try:
             body = response.json()
         except ValueError as exc:
             raise ClassroomBadResponse(
-                f"Classroom answered GET {path} with something not JSON", path=path
+                f"Classroom answered GET {shown} with something not JSON", path=shown
             ) from exc
         if not isinstance(body, dict):
             raise ClassroomBadResponse(
-                f"Classroom answered GET {path} with JSON that is not an object", path=path
+                f"Classroom answered GET {shown} with JSON that is not an object", path=shown
             )
         return body
 
 
 def _seg(value: str) -> str:
     return quote(value, safe="@")
+
+
+def _shown(path: str) -> str:
+    """`path` for logs and error messages: emails (a teacher's, or a student's to is_teacher) masked."""
+    return _EMAIL.sub("<email>", path)
+
+
+_EMAIL = re.compile(r"[^/?&=]+@[^/?&=]+")
 
 
 # ------------------------------------------------------------------------------ errors

@@ -127,6 +127,28 @@ class Ledger:
                 summary=dict(op.new.summary))
         return Ledger(class_sourced_id=self.class_sourced_id, entries=entries)
 
+    # --- journal: cheap checkpoints between full saves -----------------------------------------
+
+    def delta(self, sourced_ids: Iterable[str]) -> dict[str, Any]:
+        """What changed for `sourced_ids` in this ledger, as a small journal record."""
+        ids = list(dict.fromkeys(sourced_ids))
+        return {"format": LEDGER_FORMAT, "class": self.class_sourced_id,
+                "upserts": {sid: self.entries[sid].to_doc() for sid in ids if sid in self.entries},
+                "deletes": [sid for sid in ids if sid not in self.entries]}
+
+    def replay(self, records: Iterable[Mapping[str, Any]]) -> Ledger:
+        """This ledger with journal records applied in order (a crashed run's acknowledgements)."""
+        entries = dict(self.entries)
+        for record in records:
+            _check_header(record)
+            if record["class"] != self.class_sourced_id:
+                raise LedgerError("a journal record belongs to another class")
+            for sid in record.get("deletes", ()):
+                entries.pop(sid, None)
+            for sid, doc in record.get("upserts", {}).items():
+                entries[sid] = LedgerEntry.from_doc(sid, doc)
+        return Ledger(class_sourced_id=self.class_sourced_id, entries=entries)
+
     # --- storage -------------------------------------------------------------------------------
 
     def _entry_docs(self) -> dict[str, dict[str, Any]]:

@@ -110,7 +110,8 @@ class OneRosterClient:
         auth = auth or (AuthMethod.OAUTH1 if endpoints.token_url is None else AuthMethod.OAUTH2)
         headers = {k: v for k, v in (extra_headers or {}).items() if v}
         redactor = Redactor([secret_code, *headers.values()])
-        semaphore = asyncio.Semaphore(max_concurrency or profile.limits.max_concurrency)
+        self.max_concurrency = max_concurrency or profile.limits.max_concurrency
+        semaphore = asyncio.Semaphore(self.max_concurrency)
         timeouts = timeout if isinstance(timeout, httpx2.Timeout) else httpx2.Timeout(timeout)
         authenticator: Authenticator
         if auth is AuthMethod.OAUTH2:

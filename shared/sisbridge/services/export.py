@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,12 +126,12 @@ def schedule(deps: Deps, *, slot: str) -> dict[str, int]:
 
 
 def _ledger(link: ClassLink, deps: Deps) -> Ledger:
-    chunks = deps.ledgers.load(link.tenant_id, link.course_id)
-    if not chunks:
-        return Ledger.empty(link.class_sourced_id)
+    chunks, journal = deps.ledgers.load(link.tenant_id, link.course_id)
     try:
-        return Ledger.from_chunks(chunks)
+        base = Ledger.from_chunks(chunks) if chunks else Ledger.empty(link.class_sourced_id)
+        return base.replay(journal)
     except LedgerError:
+        # Re-sending is safe (same sourcedIds, PUT overwrites): worst case some unchanged writes.
         logger.error("the ledger is unreadable; planning as a resync against the SIS")
         return Ledger.empty(link.class_sourced_id)
 
@@ -151,12 +152,16 @@ def run_task(task: ExportTask, deps: Deps) -> ExportRun:
             link = _linked(task.tenant, task.course_id, deps)
         except AppError as exc:
             return _finish(deps, run, RunState.FAILED, [RunError(code=exc.code, message=exc.message, hint=exc.hint)])
-        if deps.leases.acquire(task.tenant, task.course_id, run.run_id) is LeaseOutcome.HELD:
+        attempt = uuid.uuid4().hex  # this delivery: a second one of the same task must not run alongside
+        if deps.leases.acquire(task.tenant, task.course_id, run.run_id, attempt=attempt) is LeaseOutcome.HELD:
             raise ExportInProgress("Another export of this class is running.", retry_after=30)
         try:
+            latest = deps.runs.get(task.tenant, task.run_id)
+            if latest is not None and latest.state.finished:
+                return latest  # another delivery finished it while this one waited for the lease
             return _run(run, link, conn, creds, deps)
         finally:
-            if deps.leases.release(task.tenant, task.course_id, run.run_id):
+            if deps.leases.release(task.tenant, task.course_id, run.run_id, attempt=attempt):
                 request_export(task.tenant, task.course_id, deps, trigger=run.trigger, actor="system")
 
 
@@ -169,12 +174,15 @@ def _run(run: ExportRun, link: ClassLink, conn: Any, creds: Any, deps: Deps) -> 
             inputs = await read_inputs(link, conn, sis, deps)
             plan = plan_export(inputs, ledger, full=run.full)
 
-            async def checkpoint(saved: Ledger, done: int) -> None:
-                deps.ledgers.save(link.tenant_id, link.course_id, saved.to_chunks())
+            async def checkpoint(record: dict[str, Any], done: int) -> None:
+                deps.ledgers.append(link.tenant_id, link.course_id, record)
                 deps.leases.renew(link.tenant_id, link.course_id, run.run_id)
                 deps.runs.save(replace(run, done=done, total=len(plan.operations)))
 
-            return plan, await execute(plan, ledger, sis, checkpoint)
+            result = await execute(plan, ledger, sis, checkpoint)
+            if result.done:  # compact: one full save, journal cleared
+                deps.ledgers.save(link.tenant_id, link.course_id, result.ledger.to_chunks())
+            return plan, result
 
     try:
         plan, result = asyncio.run(go())
@@ -197,15 +205,17 @@ def _run(run: ExportRun, link: ClassLink, conn: Any, creds: Any, deps: Deps) -> 
                  for s in plan.skipped if s.reason.value == "unmatched_student"]
     counts = dict.fromkeys(COUNT_KEYS, 0) | {
         "created": result.created, "updated": result.updated, "deleted": result.deleted,
-        "unchanged": plan.unchanged, "failed": len(result.errors), "skipped": len(plan.skipped)}
+        "unchanged": plan.unchanged, "failed": len(result.errors), "skipped": len(plan.skipped),
+        "orphaned": len(plan.orphaned)}
     if not result.errors:
         state = RunState.PARTIAL if unmatched else RunState.SUCCEEDED
     else:
         state = RunState.PARTIAL if result.done or plan.unchanged else RunState.FAILED
     skipped = tuple({"reason": s.reason.value, "item": s.course_work_id, "student": s.user_id}
                     for s in plan.skipped[:500])
+    orphaned = tuple(o.to_dict() for o in plan.orphaned[:500])  # left in the SIS on purpose: say so
     return _finish(deps, replace(run, done=result.done, total=len(plan.operations), counts=counts,
-                                 skipped=skipped), state, result.errors + unmatched)
+                                 skipped=skipped, orphaned=orphaned), state, result.errors + unmatched)
 
 
 def _finish(deps: Deps, run: ExportRun, state: RunState, errors: list[RunError]) -> ExportRun:

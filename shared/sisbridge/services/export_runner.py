@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sisbridge.domain import Action, ExportPlan, ItemKind, Ledger, Operation
 from sisbridge.errors import (
@@ -24,7 +25,7 @@ from sisbridge.oneroster import LineItem, OneRosterClient, Result, WriteOutcome
 CHECKPOINT_EVERY = 200  # acknowledged writes
 CHECKPOINT_SECONDS = 5.0
 
-Checkpoint = Callable[[Ledger, int], Awaitable[None]]  # (ledger so far, operations done)
+Checkpoint = Callable[[dict[str, Any], int], Awaitable[None]]  # (journal record, operations done)
 
 
 class FatalSisError(Exception):
@@ -96,11 +97,10 @@ async def execute(plan: ExportPlan, ledger: Ledger, sis: OneRosterClient, checkp
 
     async def flush() -> None:
         nonlocal pending, last
-        if pending:
-            state.ledger = state.ledger.acknowledge(pending, preexisting=preexisting)
-            pending = []
-            await checkpoint(state.ledger, state.done)
-        last = time.monotonic()
+        batch, pending, last = pending, [], time.monotonic()
+        if batch:
+            state.ledger = state.ledger.acknowledge(batch, preexisting=preexisting)
+            await checkpoint(state.ledger.delta(op.sourced_id for op in batch), state.done)
 
     async def one(op: Operation) -> None:
         blocked = op.line_item_sourced_id in state.failed_ids and op.kind is ItemKind.RESULT
@@ -129,12 +129,18 @@ async def execute(plan: ExportPlan, ledger: Ledger, sis: OneRosterClient, checkp
         else:
             state.updated += 1
         pending.append(op)
+        if len(pending) >= CHECKPOINT_EVERY or time.monotonic() - last > CHECKPOINT_SECONDS:
+            await flush()  # the writes keep flowing meanwhile: the client's semaphore bounds them
+
+    width = 2 * sis.max_concurrency  # a few more workers than the SIS takes, so no slot waits
 
     for phase in _phases(plan):
-        for start in range(0, len(phase), CHECKPOINT_EVERY):
-            batch: Sequence[Operation] = phase[start:start + CHECKPOINT_EVERY]
-            await asyncio.gather(*(one(op) for op in batch))
-            if len(pending) >= CHECKPOINT_EVERY or time.monotonic() - last > CHECKPOINT_SECONDS:
-                await flush()
+        queue = iter(phase)  # shared by the workers: each operation is taken once
+
+        async def worker() -> None:
+            for op in queue:
+                await one(op)
+
+        await asyncio.gather(*(worker() for _ in range(width)))
         await flush()  # a phase's acknowledgements are durable before the next phase starts
     return state

@@ -122,7 +122,7 @@ def link(caller: Caller, course_id: str, class_sourced_id: str, deps: Deps) -> L
         teacher_email = next((p.email for p in classroom.teachers(course_id) if p.email), caller.email)
     klass, roster = asyncio.run(_link_check(conn, creds, deps, teacher_email, class_sourced_id, students))
     before = deps.links.get(caller.tenant, course_id)
-    if before is not None and before.class_sourced_id != class_sourced_id and deps.ledgers.load(caller.tenant, course_id):
+    if before is not None and before.class_sourced_id != class_sourced_id and any(deps.ledgers.load(caller.tenant, course_id)):
         # Exported items live in the old class; moving them is a separate, explicit step.
         from sisbridge.errors import Conflict
 

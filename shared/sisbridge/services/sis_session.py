@@ -23,7 +23,7 @@ def open_client(conn: Connection, credentials: Mapping[str, str], deps: Deps) ->
     return OneRosterClient(
         endpoints, profile, access_key=credentials["access_key"], secret_code=credentials["secret_code"],
         auth=conn.auth_method, transport=deps.sis_transport, timeout=deps.sis_timeout_s,
-        retry=deps.sis_retry,
+        retry=deps.sis_retry, max_concurrency=deps.sis_max_concurrency,
     )
 
 

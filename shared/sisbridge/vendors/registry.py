@@ -154,6 +154,7 @@ ONEROSTER_1P1 = VendorProfile(
     versions=(V11,),
     auth_methods=(OAUTH1, OAUTH2),  # 1.1's original profile; OAuth 2 when a token URL is given
     category_source=CategorySource.ALL,
+    limits=Limits(max_concurrency=8),
     partnership=Partnership.GENERIC,
     partnership_text="Any SIS that implements the OneRoster 1.1 gradebook (lineItems and results, PUT and DELETE).",
     credential_steps=(
@@ -169,6 +170,7 @@ ONEROSTER_1P2 = VendorProfile(
     name="Other OneRoster 1.2 SIS",
     versions=(V12,),
     auth_methods=(OAUTH2,),
+    limits=Limits(max_concurrency=8),
     partnership=Partnership.GENERIC,
     partnership_text="Any SIS that implements the OneRoster 1.2 gradebook service.",
     credential_steps=(

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from sisbridge.sandbox import seed
 from sisbridge.vendors import AuthMethod, OneRosterVersion
@@ -60,7 +61,8 @@ def _authenticate(sandbox: SisSandbox, vendor: VendorState, mount: Mount) -> Pri
 
 
 def _serve(sandbox: SisSandbox, vendor: VendorState, mount: Mount, rest: str) -> Reply:
-    with sandbox.traffic.admit(vendor.id):
+    hold_until = g.arrived + sandbox.config.latency_ms / 1000 if sandbox.config.latency_ms else 0.0
+    with sandbox.traffic.admit(vendor.id, hold_until=hold_until):
         principal = _authenticate(sandbox, vendor, mount)
         segments = [s for s in rest.split("/") if s]
         candidates = [(r, p) for r in ROUTES
@@ -148,6 +150,22 @@ def _register_admin(app: Flask, sandbox: SisSandbox) -> None:
             return _json(404, {"error": f"unknown vendor {vendor!r}"})
         return _json(200, sandbox.gradebook(vendor))
 
+    @app.post("/_sandbox/<vendor>/classes")
+    def add_class(vendor: str) -> Response:
+        """Add a class taught by `teacher` with `students` (the bench's big classes); reset drops it.
+        Body: {class_sourced_id, title, term, teacher: person, students: [person]}, person =
+        {sourced_id, email, given, family}."""
+        if vendor not in sandbox.vendors:
+            return _json(404, {"error": f"unknown vendor {vendor}"})
+        body = request.get_json(force=True)
+        people = [seed.Person(p["sourced_id"], p.get("google_id", ""), p["given"], p["family"], p["email"])
+                  for p in (body["teacher"], *body["students"])]
+        sec = seed.Section(body["class_sourced_id"], body["title"], body.get("class_code", "BENCH"),
+                           body.get("course_sourced_id", "crs-" + body["class_sourced_id"]), people[0].sourced_id,
+                           body.get("term", "as-2027-s1"), tuple(p.sourced_id for p in people[1:]), "", ())
+        sandbox.vendors[vendor].add_class(sec, people)
+        return _json(201, {"class_sourced_id": sec.class_sourced_id, "students": len(sec.students)})
+
     @app.get("/_sandbox/vendors")
     def vendors() -> Response:
         server = request.host_url.rstrip("/")
@@ -164,6 +182,11 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
     """A Flask app serving every configured vendor; its state is `app.extensions["sis_sandbox"]`."""
     sandbox = SisSandbox(config or SandboxConfig())
     app = Flask("sisbridge.sandbox.sis")
+
+    @app.before_request
+    def arrived() -> None:
+        g.arrived = time.perf_counter()
+
     app.extensions["sis_sandbox"] = sandbox
     _register_admin(app, sandbox)
 

@@ -77,13 +77,12 @@ class Traffic:
             self._rng = random.Random(self._seed)
 
     @contextmanager
-    def admit(self, vendor: str) -> Iterator[None]:
+    def admit(self, vendor: str, *, hold_until: float = 0.0) -> Iterator[None]:
         """Count the request in flight; refuse it (429) above `max_concurrency`, or inject a fault.
 
-        Latency is a service time: every request takes at least `latency_ms` from admission to
-        answer, the sandbox's own processing included, as a SIS whose calls take L ms would.
+        Latency is a service time: every OneRoster request takes at least `latency_ms` from arrival
+        to answer, the sandbox's own processing included: `hold_until` is arrival + latency.
         """
-        started = time.perf_counter()
         with self._lock:
             self._in_flight[vendor] += 1
             count = self._in_flight[vendor]
@@ -95,10 +94,9 @@ class Traffic:
             self._maybe_fault(knobs)
             yield
         finally:
-            if knobs.latency_ms:
-                remaining = knobs.latency_ms / 1000 - (time.perf_counter() - started)
-                if remaining > 0:
-                    time.sleep(remaining)
+            remaining = hold_until - time.perf_counter()
+            if remaining > 0:  # still in flight while the SIS "works": the concurrency limit sees it
+                time.sleep(remaining)
             with self._lock:
                 self._in_flight[vendor] -= 1
 

@@ -144,3 +144,25 @@ def build_roster(version: OneRosterVersion, bases: Bases) -> Roster:
     r.user_classes = {uid: tuple(cs) for uid, cs in by_user.items()}
     r.school_classes = {seed.SCHOOL_ID: tuple(r.classes)}
     return r
+
+
+def add_section(r: Roster, bases: Bases, sec: seed.Section, people: list[seed.Person]) -> None:
+    """Add a class (and any new teacher or students) to a built roster: the bench's big classes."""
+    for p in people:
+        role = "teacher" if p.sourced_id == sec.teacher else "student"
+        if p.sourced_id not in r.users:
+            r.users[p.sourced_id], r.roles[p.sourced_id] = _user(p, role, r.version, bases), role
+    r.classes[sec.class_sourced_id] = _base(sec.class_sourced_id) | {
+        "title": sec.title, "classCode": sec.class_code, "classType": "scheduled", "location": "",
+        "grades": ["09"], "subjects": [sec.title], "course": bases.ref("course", sec.course_sourced_id),
+        "school": bases.ref("org", seed.SCHOOL_ID), "terms": [bases.ref("academicSession", sec.term)],
+        "periods": ["1"]}
+    r.courses.setdefault(sec.course_sourced_id, _base(sec.course_sourced_id) | {
+        "title": sec.title, "schoolYear": bases.ref("academicSession", "as-2027"), "courseCode": sec.class_code,
+        "grades": ["09"], "subjects": [sec.title], "org": bases.ref("org", seed.SCHOOL_ID)})
+    r.class_students[sec.class_sourced_id] = sec.students
+    r.class_teachers[sec.class_sourced_id] = (sec.teacher,)
+    r.enrolled[sec.class_sourced_id] = frozenset(sec.students)
+    for uid in (sec.teacher, *sec.students):
+        r.user_classes[uid] = (*r.user_classes.get(uid, ()), sec.class_sourced_id)
+    r.school_classes[seed.SCHOOL_ID] = (*r.school_classes.get(seed.SCHOOL_ID, ()), sec.class_sourced_id)

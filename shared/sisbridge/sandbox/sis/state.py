@@ -18,8 +18,10 @@ from sisbridge.vendors import PROFILES, AuthMethod, Endpoints, OneRosterVersion,
 from .auth import Authenticator
 from .config import Knobs, SandboxConfig
 from .faults import Stats, Traffic
-from .roster import Bases, Roster, build_roster
-from .store import Gradebook, seeded_gradebook
+from sisbridge.sandbox import seed
+
+from .roster import SEED_TIME, Bases, Roster, add_section, build_roster
+from .store import SEED, Gradebook, seeded_gradebook
 
 _DUMMY = "http://sandbox"
 
@@ -58,8 +60,20 @@ class VendorState:
         return self.profile.id
 
     def reset(self) -> None:
+        """Back to the seed: classes added at run time are dropped."""
+        for version in self.profile.versions:
+            self.rosters[version] = build_roster(version, self.bases[version])
         default = self.profile.default_version
         self.gradebook.load(seeded_gradebook(self.rosters[default], self.bases[default]))
+
+    def add_class(self, sec: seed.Section, people: list[seed.Person]) -> None:
+        for version, roster in self.rosters.items():
+            add_section(roster, self.bases[version], sec, people)
+        for n, title in enumerate(sec.categories, 1):
+            self.gradebook.categories.put(
+                {"sourcedId": f"cat-{sec.class_sourced_id}-{n}", "status": "active", "dateLastModified": SEED_TIME,
+                 "title": title, "metadata": {"classId": sec.class_sourced_id}},
+                origin=SEED, class_id=sec.class_sourced_id)
 
 
 class SisSandbox:
