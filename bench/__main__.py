@@ -1,6 +1,8 @@
-"""Every benchmark, one after the other, in one run."""
+"""Every benchmark, one after the other, in one run: `make bench`."""
 
-from . import oneroster_puts
+from . import enqueue_tasks, export_class, oneroster_puts
 
 if __name__ == "__main__":
     oneroster_puts.main()
+    export_class.main()
+    print(enqueue_tasks.figure(), flush=True)
