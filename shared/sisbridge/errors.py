@@ -76,6 +76,7 @@ class InvalidRequest(AppError):
 
     code = "invalid_request"
     status = 400
+    default_hint = "Correct the field named in details.field (see the API reference) and send it again."
 
 
 class NotFound(AppError):

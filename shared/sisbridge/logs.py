@@ -274,7 +274,7 @@ class _StdoutHandler(logging.StreamHandler[TextIO]):
         pass
 
 
-_QUIET = ("werkzeug", "urllib3", "httpx2", "httpcore", "google.auth", "google.cloud")
+_QUIET = ("werkzeug", "urllib3", "httpx2", "httpcore", "httpcore2", "waitress", "google.auth", "google.cloud")
 
 
 def setup_logging(level: str | int = "INFO", *, project: str | None = None) -> logging.Handler:

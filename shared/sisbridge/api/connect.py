@@ -71,3 +71,10 @@ def permissions(request: Request) -> Any:
 def webhook_secret(request: Request) -> Any:
     deps = bootstrap.deps()
     return service.rotate_webhook_secret(authenticate(request, deps.verifier), deps)
+
+
+@router.route("GET", "/audit")
+def audit(request: Request) -> Any:
+    """The admin console's audit log: the 50 newest events."""
+    deps = bootstrap.deps()
+    return {"events": service.audit_log(authenticate(request, deps.verifier), deps)}

@@ -3,6 +3,7 @@ signed webhooks trigger runs."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import Request
@@ -10,7 +11,7 @@ from flask import Request
 from sisbridge import bootstrap, webhook_signature
 from sisbridge.bootstrap import Deps
 from sisbridge.config import IdentityMode
-from sisbridge.errors import CourseNotLinked, Forbidden, SecretNotFound, Unauthenticated
+from sisbridge.errors import CourseNotLinked, Forbidden, PayloadTooLarge, SecretNotFound, Unauthenticated
 from sisbridge.export_store import Trigger
 from sisbridge.http import Router, authenticate, bearer_token, optional_bool, read_json, require_str
 from sisbridge.identity import TokenVerifier
@@ -126,8 +127,7 @@ def schedule(request: Request) -> Any:
 @router.route("POST", "/webhook")
 def webhook(request: Request) -> Any:
     deps = bootstrap.deps()
-    raw = request.get_data(cache=True)
-    body = read_json(request, max_bytes=deps.settings.max_body_bytes, allowed=("course_id",))
+    raw, body = _signed_json(request, max_bytes=deps.settings.max_body_bytes)
     course_id = require_str(body, "course_id", max_len=64)
     try:
         tenant = exports.webhook_tenant(course_id, deps)
@@ -138,3 +138,20 @@ def webhook(request: Request) -> Any:
     webhook_signature.verify(request.headers.get(webhook_signature.HEADER), raw, secret)
     run_, coalesced = exports.request_export(tenant, course_id, deps, trigger=Trigger.WEBHOOK, actor="webhook")
     return {"run_id": run_.run_id, "state": run_.state, "coalesced": coalesced}, 202
+
+
+def _signed_json(request: Request, *, max_bytes: int) -> tuple[bytes, dict[str, Any]]:
+    """The webhook body exactly as signed, and as JSON. A request body can be read only once: the
+    bytes are read first (bounded), then `read_json` parses a replay of them."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(f"the body is larger than {max_bytes} bytes", limit=max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := request.stream.read(min(65536, max_bytes + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"the body is larger than {max_bytes} bytes", limit=max_bytes)
+    raw = b"".join(chunks)
+    request.stream = io.BytesIO(raw)  # type: ignore[assignment]  (a cached property: this replaces it)
+    return raw, read_json(request, max_bytes=max_bytes, allowed=("course_id",))

@@ -24,9 +24,19 @@ class RunningServer:
         return f"http://{self.server.effective_host}:{self.server.effective_port}"
 
     def stop(self) -> None:
-        self.server.close()
-        self.server.task_dispatcher.shutdown()
+        """Close the listener and every open connection on waitress's own loop thread (closing
+        them from here races its select() and can kill the loop, leaking connections)."""
+        server = self.server
+
+        def close_all() -> None:
+            for channel in list(server._map.values()):
+                if channel is not server and channel is not server.trigger:
+                    channel.close()
+            server.close()
+
+        server.trigger.pull_trigger(close_all)
         self.thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
 
 
 def start(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: int = 48) -> RunningServer:

@@ -12,7 +12,7 @@ from sisbridge.errors import AppError, Conflict, InvalidRequest, NotFound
 from sisbridge.identity import Caller
 from sisbridge.netguard import check_destination, parse_host_url
 from sisbridge.ports.secrets import secret_name
-from sisbridge.repositories import Check, Connection, ConnectionStatus, LastError, utc_now
+from sisbridge.repositories import AuditEvent, Check, Connection, ConnectionStatus, LastError, utc_now
 from sisbridge.vendors import AuthMethod, VendorProfile, get_profile
 
 from .access import require_admin
@@ -172,3 +172,9 @@ def rotate_webhook_secret(caller: Caller, deps: Deps) -> WebhookSecret:
     deps.audit.append(caller.tenant, actor=caller.email, action="webhook.rotated",
                       before=None, after={"rotated_at": utc_now().isoformat()})
     return WebhookSecret(webhook_secret=value)
+
+
+def audit_log(caller: Caller, deps: Deps, *, limit: int = 50) -> list[AuditEvent]:
+    """The tenant's audit events, newest first (settings and state only, never credentials)."""
+    require_admin(caller, deps)
+    return deps.audit.recent(caller.tenant, limit=limit)

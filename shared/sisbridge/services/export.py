@@ -152,8 +152,9 @@ def run_task(task: ExportTask, deps: Deps) -> ExportRun:
             link = _linked(task.tenant, task.course_id, deps)
         except AppError as exc:
             return _finish(deps, run, RunState.FAILED, [RunError(code=exc.code, message=exc.message, hint=exc.hint)])
-        attempt = uuid.uuid4().hex  # this delivery: a second one of the same task must not run alongside
-        if deps.leases.acquire(task.tenant, task.course_id, run.run_id, attempt=attempt) is LeaseOutcome.HELD:
+        attempt = uuid.uuid4().hex  # this delivery: another delivery of the task must not run alongside
+        lease = deps.leases.acquire(task.tenant, task.course_id, run.run_id, attempt=attempt)
+        if lease is LeaseOutcome.HELD:
             raise ExportInProgress("Another export of this class is running.", retry_after=30)
         try:
             latest = deps.runs.get(task.tenant, task.run_id)

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sisbridge.domain import Action, ExportPlan, ItemKind, Ledger, Operation
+from sisbridge.domain import Action, ExportPlan, ItemKind, Ledger, LedgerEntry, Operation
 from sisbridge.errors import (
     AppError,
     SisAuthRejected,
@@ -135,6 +135,10 @@ async def execute(plan: ExportPlan, ledger: Ledger, sis: OneRosterClient, checkp
     width = 2 * sis.max_concurrency  # a few more workers than the SIS takes, so no slot waits
 
     for phase in _phases(plan):
+        creates = [op for op in phase if op.action is Action.CREATE]
+        if creates:  # durable before the first PUT: see _placeholders
+            intended = _placeholders(state.ledger, creates)
+            await checkpoint(intended.delta(op.sourced_id for op in creates), state.done)
         queue = iter(phase)  # shared by the workers: each operation is taken once
 
         async def worker() -> None:
@@ -143,4 +147,26 @@ async def execute(plan: ExportPlan, ledger: Ledger, sis: OneRosterClient, checkp
 
         await asyncio.gather(*(worker() for _ in range(width)))
         await flush()  # a phase's acknowledgements are durable before the next phase starts
+        refused = {e.sourced_id for e in state.errors if not e.retryable}  # surely not applied
+        # Creates the SIS did not confirm (a timeout, a 5xx) may have landed: keep their placeholders.
+        state.ledger = _placeholders(state.ledger, [op for op in creates if op.sourced_id not in refused])
     return state
+
+
+PLACEHOLDER_HASH = ""  # matches no content: the item is sent again, as an update
+
+
+def _placeholders(ledger: Ledger, creates: list[Operation]) -> Ledger:
+    """`ledger` plus, for each create not yet in it, an entry "created by sisbridge, content unknown".
+
+    Recorded before the creates are sent, it covers a worker that dies (or an answer lost) after the
+    SIS applied a PUT but before the acknowledgement: the next run re-sends the item as an update and
+    keeps it as sisbridge's to delete. Without it, the re-sent PUT is answered "updated" and the item
+    is taken for one the SIS had before (never deleted), and a grade withdrawn meanwhile stays in the
+    SIS unseen."""
+    entries = dict(ledger.entries)
+    for op in creates:
+        entries.setdefault(op.sourced_id, LedgerEntry(
+            sourced_id=op.sourced_id, kind=op.kind, content_hash=PLACEHOLDER_HASH, created=True,
+            line_item=op.line_item_sourced_id, student=op.student_sourced_id))
+    return Ledger(class_sourced_id=ledger.class_sourced_id, entries=entries)

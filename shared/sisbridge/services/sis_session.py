@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from sisbridge.bootstrap import Deps
 from sisbridge.errors import AppError, SisError, SisForbidden, SisNotFound
 from sisbridge.netguard import check_destination
-from sisbridge.oneroster import OneRosterClient, Service
+from sisbridge.oneroster import OneRosterClient, RetryPolicy, Service
 from sisbridge.ports.secrets import secret_name
 from sisbridge.repositories import Check, Connection
 from sisbridge.vendors import AuthMethod, OneRosterVersion, VendorProfile, get_profile
@@ -17,13 +17,21 @@ def credential_secret_name(tenant: str) -> str:
     return secret_name(f"tenant-{tenant}-sis")
 
 
-def open_client(conn: Connection, credentials: Mapping[str, str], deps: Deps) -> OneRosterClient:
+# Authorize is interactive: an admin waits for it, within the function's timeout.
+AUTHORIZE_RETRY = RetryPolicy(max_attempts=2, max_elapsed_s=15.0)
+AUTHORIZE_TIMEOUT_S = 10.0
+
+
+def open_client(conn: Connection, credentials: Mapping[str, str], deps: Deps, *,
+                interactive: bool = False) -> OneRosterClient:
     profile = get_profile(conn.sis)
     endpoints = profile.endpoints(conn.host_url, auth=conn.auth_method, token_url=conn.token_url)
     return OneRosterClient(
         endpoints, profile, access_key=credentials["access_key"], secret_code=credentials["secret_code"],
-        auth=conn.auth_method, transport=deps.sis_transport, timeout=deps.sis_timeout_s,
-        retry=deps.sis_retry, max_concurrency=deps.sis_max_concurrency,
+        auth=conn.auth_method, transport=deps.sis_transport,
+        timeout=min(deps.sis_timeout_s, AUTHORIZE_TIMEOUT_S) if interactive else deps.sis_timeout_s,
+        retry=deps.sis_retry or (AUTHORIZE_RETRY if interactive else None),
+        max_concurrency=deps.sis_max_concurrency,
     )
 
 
@@ -81,7 +89,7 @@ async def authorize_checks(conn: Connection, credentials: Mapping[str, str],
         checks.append(Check(name="address", ok=False, message=exc.message))
         return checks, exc
 
-    async with open_client(conn, credentials, deps) as sis:
+    async with open_client(conn, credentials, deps, interactive=True) as sis:
         steps: list[tuple[str, str, Callable[[], Awaitable[object]]]] = []
         if conn.auth_method is AuthMethod.OAUTH2:
             steps.append(("token", f"The SIS issued an access token at {endpoints.token_url}.", sis.authenticate))
