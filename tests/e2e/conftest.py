@@ -91,16 +91,7 @@ def open_world(root: Path, *, install: bool) -> Iterator[World]:
         assert deps.tasks is not None and deps.classroom is not None
         deps.tasks.close()
         deps.classroom.close()
-        _stop(server)
-
-
-def _stop(server: runner.RunningServer) -> None:
-    """`server.stop()`, fast: closing from another thread leaves the serving loop asleep in a
-    one-second select (a second per test); a trigger thunk closes it from inside the loop, which
-    then finds nothing left to serve and returns at once."""
-    server.server.trigger.pull_trigger(server.server.close)
-    server.thread.join(timeout=5)
-    server.server.task_dispatcher.shutdown()
+        server.stop()
 
 
 @pytest.fixture

@@ -83,10 +83,6 @@ def test_a_grade_not_yet_returned_writes_nothing(world: World) -> None:
     assert book(world, INFINITE_CAMPUS.vendor).results[result]["score"] == returned != 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: a result's scoreDate is the submission's updateTime, which a draft-only edit moves, "
-    "so a teacher-only re-grade rewrites the returned result with a new scoreDate. Needs the time of "
-    "the last assigned grade (submissionHistory) from the Classroom port."))
 def test_a_draft_regrade_of_a_returned_grade_writes_nothing(world: World) -> None:
     setup(world, INFINITE_CAMPUS)
     export(world)

@@ -22,7 +22,7 @@ from sisbridge.oneroster.models import GUIDRef, LineItem, Result
 __all__ = ["CONTENT_VERSION", "Scalar", "canonical_json", "content_hash", "line_item_content",
            "line_item_summary", "result_content", "result_summary"]
 
-CONTENT_VERSION = 1
+CONTENT_VERSION = 2  # 2: scoreDate left out of result content
 Scalar = str | int | float | bool | None
 
 
@@ -86,7 +86,8 @@ def result_content(result: Result) -> dict[str, Any]:
         "student": result.student,
         "scoreStatus": result.score_status,
         "score": result.score,
-        "scoreDate": result.score_date,
+        # scoreDate is left out: it is the submission's update time, which a teacher's draft
+        # re-grade moves without changing what the student sees; it is sent with real changes.
         "comment": result.comment,
         "late": result.late,
     }

@@ -92,14 +92,16 @@ def _phases(plan: ExportPlan) -> list[list[Operation]]:
 async def execute(plan: ExportPlan, ledger: Ledger, sis: OneRosterClient, checkpoint: Checkpoint) -> Execution:
     state = Execution(ledger=ledger)
     pending: list[Operation] = []
-    preexisting: set[str] = set()
     last = time.monotonic()
 
     async def flush() -> None:
         nonlocal pending, last
         batch, pending, last = pending, [], time.monotonic()
         if batch:
-            state.ledger = state.ledger.acknowledge(batch, preexisting=preexisting)
+            # Every item at a sisbridge sourcedId is sisbridge's (the ids are UUIDv5 in its own
+            # namespace), so a create answered "200 updated" (a lost first answer, a lost ledger)
+            # is recorded as created by sisbridge all the same.
+            state.ledger = state.ledger.acknowledge(batch)
             await checkpoint(state.ledger.delta(op.sourced_id for op in batch), state.done)
 
     async def one(op: Operation) -> None:
@@ -112,15 +114,13 @@ async def execute(plan: ExportPlan, ledger: Ledger, sis: OneRosterClient, checkp
             state.failed_ids.add(op.sourced_id)
             return
         try:
-            outcome = await _apply(sis, op)
+            await _apply(sis, op)
         except (SisAuthRejected, SisForbidden) as exc:
             raise FatalSisError(exc) from exc
         except AppError as exc:
             state.errors.append(explain(exc, op))
             state.failed_ids.add(op.sourced_id)
             return
-        if op.action is Action.CREATE and outcome is WriteOutcome.UPDATED:
-            preexisting.add(op.sourced_id)  # the SIS had it already: never ours to delete
         state.done += 1
         if op.action is Action.DELETE:
             state.deleted += 1
