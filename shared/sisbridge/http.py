@@ -24,7 +24,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
-from flask import Request, Response
+from flask import Request, Response, current_app, has_app_context
+from flask import request as current_request
 
 from sisbridge import logs
 from sisbridge.errors import (
@@ -147,7 +148,12 @@ def endpoint(view: View) -> Callable[..., Response]:
 
     Results: a dataclass, dict or list → 200 JSON; `(body, status[, headers])`; None → 204; a
     `flask.Response` passes through. Only `AppError` is caught (→ its status and JSON body).
+
+    Applied while functions-framework loads the function (its Flask app's context is active then),
+    it also makes that app answer the requests its own routing turns away before any view runs
+    (a path its `<path:path>` rule cannot match, such as one with a newline) in the same JSON.
     """
+    _json_routing_errors()
 
     @functools.wraps(view)
     def wrapper(request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -169,6 +175,22 @@ def endpoint(view: View) -> Callable[..., Response]:
             return _render(result)
 
     return wrapper
+
+
+def _json_routing_errors() -> None:
+    if not has_app_context():
+        return
+
+    def not_found(exc: Exception) -> Response:
+        return error_response(NotFound(f"no such path: {current_request.path}", hint="Check the URL."))
+
+    def method_not_allowed(exc: Exception) -> Response:
+        allow = tuple(sorted(getattr(exc, "valid_methods", None) or ()))
+        message = f"{current_request.method} is not allowed on {current_request.path}"
+        return error_response(MethodNotAllowed(message, allow=allow))
+
+    current_app.register_error_handler(404, not_found)  # the app functions-framework is building
+    current_app.register_error_handler(405, method_not_allowed)
 
 
 # --- request bodies --------------------------------------------------------------------------
