@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import Request
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.security import safe_join
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from sisbridge import bootstrap
 from sisbridge.config import IdentityMode, Settings
@@ -83,7 +84,8 @@ def functions_app(functions_dir: Path = REPO / "functions") -> Any:
 
 def local_app(functions_dir: Path = REPO / "functions", console_dir: Path = CONSOLE_DIR) -> Any:
     """The functions as `functions_app` mounts them, the console at `/`, and the local-only routes."""
-    return DispatcherMiddleware(console_app(console_dir), {**_function_mounts(functions_dir), "/local": local_routes})
+    mounts = {**_function_mounts(functions_dir), "/local": local_routes}
+    return DispatcherMiddleware(console_app(console_dir), mounts)
 
 
 def _root_as_slash(app: Any) -> Any:
@@ -108,15 +110,18 @@ def console_app(console_dir: Path = CONSOLE_DIR) -> Any:
         request = Request(environ)
         try:
             if request.method not in ("GET", "HEAD"):
-                raise MethodNotAllowed(f"{request.method} is not allowed on {request.path}", allow=("GET", "HEAD"))
+                raise MethodNotAllowed(f"{request.method} is not allowed on {request.path}",
+                                       allow=("GET", "HEAD"))
             relative = request.path.lstrip("/") or "index.html"
             path = safe_join(root, relative)
-            if path is None or any(part.startswith(".") for part in relative.split("/")) or not os.path.isfile(path):
+            hidden = any(part.startswith(".") for part in relative.split("/"))
+            if path is None or hidden or not os.path.isfile(path):
                 raise NotFound(f"no such path: {request.path}", hint="The console starts at /.")
         except AppError as err:
             return error_response(err)(environ, start_response)
         suffix = Path(path).suffix.lower()
-        content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+        content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path)[0]
+        content_type = content_type or "application/octet-stream"
         with open(path, "rb") as f:
             body = f.read()
         response = Response(body if request.method == "GET" else b"", content_type=content_type)
@@ -140,7 +145,8 @@ def local_routes(environ: dict[str, Any], start_response: Any) -> Any:
             body: Any = local_config(settings)
         elif route == ("POST", "/sign-in"):
             payload = read_json(request, max_bytes=settings.max_body_bytes, allowed=("email", "admin"))
-            body = sign_in(require_str(payload, "email", max_len=254), admin=bool(optional_bool(payload, "admin")))
+            email = require_str(payload, "email", max_len=254)
+            body = sign_in(email, admin=bool(optional_bool(payload, "admin")))
         elif request.path.rstrip("/") in ("/config", "/sign-in"):
             raise MethodNotAllowed(f"{request.method} is not allowed on /local{request.path}",
                                    allow=("GET", "HEAD") if request.path.startswith("/config") else ("POST",))
@@ -214,7 +220,8 @@ def sign_in(email: str, *, admin: bool = False) -> dict[str, Any]:
             deps.tenants.create(Tenant(tenant_id=domain, domain=domain, admins=(email,)))
         elif not tenant.is_admin(email):
             deps.tenants.add_admin(domain, email)
-    token = LocalKeys(deps.settings.key_dir).mint_token(email, audience=deps.settings.audience, ttl=SIGN_IN_TTL_S)
+    keys = LocalKeys(deps.settings.key_dir)
+    token = keys.mint_token(email, audience=deps.settings.audience, ttl=SIGN_IN_TTL_S)
     return {"token": token, "email": email, "admin": admin, "expires_in": SIGN_IN_TTL_S}
 
 
