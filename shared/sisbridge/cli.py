@@ -78,9 +78,12 @@ def _serve_local(args: argparse.Namespace) -> None:
     from sisbridge import local_stack
     from sisbridge.sandbox import stack
 
+    import os
+
     servers = []
     lines = []
-    if args.sandbox_port:
+    if args.sandbox_port:  # Classroom is read from this sandbox unless told otherwise
+        os.environ.setdefault("SISBRIDGE_CLASSROOM_API_URL", f"http://{args.host}:{args.sandbox_port}/classroom")
         options = stack.SandboxOptions(host=args.host, port=args.sandbox_port)
         sandbox = stack.start(options)
         servers.append(sandbox)
@@ -88,8 +91,9 @@ def _serve_local(args: argparse.Namespace) -> None:
     functions = local_stack.start(host=args.host, port=args.port)
     servers.append(functions)
     lines += [
-        f"sisbridge functions on {functions.url}: /connect, /export, /disconnect",
-        "Sign in: .venv/bin/sisbridge token --email admin@district.example --admin",
+        f"Console: {functions.url}/  (local sign-in as admin@district.example or ada.lovelace@district.example)",
+        f"Functions on {functions.url}: /connect, /export, /disconnect",
+        "API token: .venv/bin/sisbridge token --email admin@district.example --admin",
     ]
     _serve_until_stopped("\n".join(lines), lambda: [s.stop() for s in reversed(servers)])
 
@@ -100,7 +104,8 @@ def _token(args: argparse.Namespace) -> str:
     from sisbridge.errors import InvalidConfiguration
     from sisbridge.identity_keys import LocalKeys
     from sisbridge.local_stack import apply_local_defaults
-    from sisbridge.repositories import Tenant, TenantRepository
+    from sisbridge.repositories import TenantRepository
+    from sisbridge.services.access import grant_admin
 
     apply_local_defaults()
     settings = Settings.from_env()
@@ -108,13 +113,7 @@ def _token(args: argparse.Namespace) -> str:
         raise InvalidConfiguration("sisbridge token only works with local sign-in (SISBRIDGE_IDENTITY=local).")
     email = args.email.strip().lower()
     if args.admin:
-        tenants = TenantRepository(bootstrap.build_store(settings))  # no log set-up: stdout is the token
-        domain = email.rsplit("@", 1)[-1]
-        tenant = tenants.get(domain)
-        if tenant is None:
-            tenants.create(Tenant(tenant_id=domain, domain=domain, admins=(email,)))
-        elif not tenant.is_admin(email):
-            tenants.add_admin(domain, email)
+        grant_admin(TenantRepository(bootstrap.build_store(settings)), email)  # no log set-up: stdout is the token
     return LocalKeys(settings.key_dir).mint_token(email, name=args.name, audience=settings.audience, ttl=args.ttl)
 
 

@@ -104,7 +104,8 @@ class RunError:
     message: str
     hint: str = ""
     student: str | None = None  # a Classroom email or SIS sourcedId, never a name
-    item: str | None = None  # the courseWork title or id
+    item: str | None = None  # the courseWork id
+    item_title: str | None = None  # the assignment's title in Classroom, for people
     sourced_id: str | None = None
     retryable: bool = False
 

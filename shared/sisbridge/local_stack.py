@@ -207,7 +207,7 @@ def local_config(settings: Settings) -> dict[str, Any]:
 def sign_in(email: str, *, admin: bool = False) -> dict[str, Any]:
     """A local token for `email`, as `sisbridge token [--admin]` mints it."""
     from sisbridge.identity_keys import LocalKeys
-    from sisbridge.repositories import Tenant
+    from sisbridge.services.access import grant_admin
 
     deps = bootstrap.deps()
     email = email.strip().lower()
@@ -215,11 +215,7 @@ def sign_in(email: str, *, admin: bool = False) -> dict[str, Any]:
     if not local or "." not in domain or "@" in domain or any(c.isspace() for c in email):
         raise InvalidRequest("Enter an email address such as ada.lovelace@district.example.", field="email")
     if admin:
-        tenant = deps.tenants.get(domain)
-        if tenant is None:
-            deps.tenants.create(Tenant(tenant_id=domain, domain=domain, admins=(email,)))
-        elif not tenant.is_admin(email):
-            deps.tenants.add_admin(domain, email)
+        grant_admin(deps.tenants, email)
     keys = LocalKeys(deps.settings.key_dir)
     token = keys.mint_token(email, audience=deps.settings.audience, ttl=SIGN_IN_TTL_S)
     return {"token": token, "email": email, "admin": admin, "expires_in": SIGN_IN_TTL_S}

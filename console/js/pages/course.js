@@ -365,7 +365,7 @@ class CoursePage {
         h("p", { class: "error-message" }, badge(e.code.replace(/_/g, " "), "bad"), " ", e.message),
         e.hint ? h("p", { class: "error-hint" }, h("span", { class: "hint-label" }, "How to fix: "), e.hint) : null,
         h("p", { class: "cell-note" },
-          [e.student ? `Student: ${e.student}` : null, e.item ? `Item: ${this.titles[e.item] || e.item}` : null,
+          [e.student ? `Student: ${e.student}` : null, e.item ? `Item: ${e.item_title || this.titles[e.item] || e.item}` : null,
             e.sourced_id ? `SIS id: ${e.sourced_id}` : null].filter(Boolean).join(" · "))))),
       run.errors_dropped ? h("p", { class: "help" }, `${run.errors_dropped} more errors are not listed.`) : null,
       h("div", { class: "actions" }, retry,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sisbridge.bootstrap import Deps
 from sisbridge.errors import Forbidden
 from sisbridge.identity import Caller
-from sisbridge.repositories import Tenant
+from sisbridge.repositories import Tenant, TenantRepository
 
 
 def tenant_of(caller: Caller, deps: Deps) -> Tenant:
@@ -26,3 +26,13 @@ def require_admin(caller: Caller, deps: Deps) -> Tenant:
             hint="Ask your Workspace administrator to add you to sisbridge's admins (SISBRIDGE_ADMINS).",
         )
     return tenant
+
+
+def grant_admin(tenants: TenantRepository, email: str) -> None:
+    """Make `email` an admin of its own domain (local sign-in and `sisbridge token --admin` only)."""
+    domain = email.rsplit("@", 1)[-1]
+    tenant = tenants.get(domain)
+    if tenant is None:
+        tenants.create(Tenant(tenant_id=domain, domain=domain, admins=(email,)))
+    elif not tenant.is_admin(email):
+        tenants.add_admin(domain, email)

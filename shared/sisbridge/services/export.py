@@ -204,6 +204,8 @@ def _run(run: ExportRun, link: ClassLink, conn: Any, creds: Any, deps: Deps) -> 
                           hint="Add the student to the SIS class, or make their SIS email match their Google account.",
                           student=who.get(str(s.user_id), s.user_id), item=s.course_work_id)
                  for s in plan.skipped if s.reason.value == "unmatched_student"]
+    titles = {d.course_work_id: d.classroom_title for d in plan.decisions}
+    errors = [replace(e, item_title=titles.get(e.item or "")) for e in (*result.errors, *unmatched)]
     counts = dict.fromkeys(COUNT_KEYS, 0) | {
         "created": result.created, "updated": result.updated, "deleted": result.deleted,
         "unchanged": plan.unchanged, "failed": len(result.errors), "skipped": len(plan.skipped),
@@ -216,7 +218,7 @@ def _run(run: ExportRun, link: ClassLink, conn: Any, creds: Any, deps: Deps) -> 
                     for s in plan.skipped[:500])
     orphaned = tuple(o.to_dict() for o in plan.orphaned[:500])  # left in the SIS on purpose: say so
     return _finish(deps, replace(run, done=result.done, total=len(plan.operations), counts=counts,
-                                 skipped=skipped, orphaned=orphaned), state, result.errors + unmatched)
+                                 skipped=skipped, orphaned=orphaned), state, errors)
 
 
 def _finish(deps: Deps, run: ExportRun, state: RunState, errors: list[RunError]) -> ExportRun:
