@@ -50,6 +50,11 @@ from __future__ import annotations
 from typing import Any
 
 
+def _given(**values: Any) -> dict[str, Any]:
+    """The upstream's own words for an error body: only what it actually said."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
 class AppError(Exception):
     """Base of every error sisbridge raises on purpose."""
 
@@ -114,16 +119,7 @@ class SisError(AppError):
 
     def to_dict(self) -> dict[str, Any]:
         body = super().to_dict()
-        sis = {
-            k: v
-            for k, v in (
-                ("http_status", self.http_status),
-                ("description", self.sis_description),
-                ("code_minor", self.code_minor),
-            )
-            if v is not None
-        }
-        if sis:
+        if sis := _given(http_status=self.http_status, description=self.sis_description, code_minor=self.code_minor):
             body["sis"] = sis
         return body
 
@@ -329,16 +325,7 @@ class ClassroomError(AppError):
 
     def to_dict(self) -> dict[str, Any]:
         body = super().to_dict()
-        google = {
-            k: v
-            for k, v in (
-                ("http_status", self.http_status),
-                ("status", self.google_status),
-                ("message", self.google_message),
-            )
-            if v is not None
-        }
-        if google:
+        if google := _given(http_status=self.http_status, status=self.google_status, message=self.google_message):
             body["classroom"] = google
         return body
 

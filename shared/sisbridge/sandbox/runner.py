@@ -34,8 +34,14 @@ class RunningServer:
                     channel.close()
             server.close()
 
-        server.trigger.pull_trigger(close_all)
-        self.thread.join(timeout=5)
+        if self.thread.is_alive():
+            try:
+                server.trigger.pull_trigger(close_all)
+            except OSError:  # the loop already closed its trigger: it is stopping on its own
+                pass
+            self.thread.join(timeout=5)
+        else:
+            close_all()
         server.task_dispatcher.shutdown()
 
 
