@@ -63,11 +63,15 @@ class AppError(Exception):
     retryable = False
     default_hint = ""
 
-    def __init__(self, message: str, *, hint: str | None = None, **details: Any) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, retryable: bool | None = None,
+                 **details: Any) -> None:
+        """`retryable` overrides the class's default for one failure (a transient store error)."""
         super().__init__(message)
         self.message = message
         self.hint = hint if hint is not None else self.default_hint
         self.details = details
+        if retryable is not None:
+            self.retryable = retryable
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message, "hint": self.hint}
@@ -262,11 +266,6 @@ class StoreError(AppError):
     status = 500
     default_hint = "The database did not complete the operation; transient failures are retried."
 
-    def __init__(self, message: str, *, retryable: bool | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        if retryable is not None:
-            self.retryable = retryable
-
 
 class ConcurrencyError(StoreError):
     """A transaction kept losing to concurrent writers and gave up. Retryable."""
@@ -283,11 +282,6 @@ class SecretsError(AppError):
     code = "secrets_error"
     status = 500
     default_hint = "The secret store did not complete the operation; check its permissions and availability."
-
-    def __init__(self, message: str, *, retryable: bool | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        if retryable is not None:
-            self.retryable = retryable
 
 
 class SecretNotFound(SecretsError):
@@ -385,11 +379,6 @@ class QueueError(AppError):
     code = "queue_error"
     status = 500
     default_hint = "The task queue did not accept the export; transient failures are retried."
-
-    def __init__(self, message: str, *, retryable: bool | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        if retryable is not None:
-            self.retryable = retryable
 
 
 class ExportError(AppError):
