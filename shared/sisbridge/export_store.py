@@ -65,6 +65,15 @@ class ClassLinkRepository:
         (txn or self._store).put(self._path(link.tenant_id, link.course_id), _link_doc(stamped))
         return stamped
 
+    def index_course(self, tenant_id: str, course_id: str) -> None:
+        """Record which tenant a Classroom course belongs to (course ids are global): webhooks name
+        only the course."""
+        self._store.put(f"courses/{course_id}", {"tenant": tenant_id})
+
+    def tenant_of_course(self, course_id: str) -> str | None:
+        entry = self._store.get(f"courses/{course_id}")
+        return str(entry["tenant"]) if entry else None
+
     def active(self, tenant_id: str) -> list[ClassLink]:
         docs = self._store.list(f"{tenant_path(tenant_id)}/links", where=[("active", "==", True)])
         return [ClassLink(tenant_id=tenant_id, course_id=d.id, **d.data) for d in docs]
@@ -119,7 +128,6 @@ class ExportRun:
     state: RunState = RunState.QUEUED
     requested_by: str = "system"
     full: bool = False
-    only_failed: bool = False
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -140,7 +148,7 @@ def new_run_id(now: datetime) -> str:
 def _run_doc(run: ExportRun) -> dict[str, Any]:
     return {
         "course_id": run.course_id, "trigger": run.trigger.value, "state": run.state.value,
-        "requested_by": run.requested_by, "full": run.full, "only_failed": run.only_failed,
+        "requested_by": run.requested_by, "full": run.full,
         "created_at": run.created_at, "started_at": run.started_at, "finished_at": run.finished_at,
         "done": run.done, "total": run.total, "counts": dict(run.counts),
         "errors": [{k: getattr(e, k) for k in RunError.__dataclass_fields__} for e in run.errors],
@@ -153,7 +161,7 @@ def _run_from(tenant_id: str, run_id: str, d: Mapping[str, Any]) -> ExportRun:
     return ExportRun(
         tenant_id=tenant_id, run_id=run_id, course_id=d["course_id"], trigger=Trigger(d["trigger"]),
         state=RunState(d["state"]), requested_by=d.get("requested_by", "system"), full=bool(d.get("full")),
-        only_failed=bool(d.get("only_failed")), created_at=d.get("created_at"), started_at=d.get("started_at"),
+        created_at=d.get("created_at"), started_at=d.get("started_at"),
         finished_at=d.get("finished_at"), done=int(d.get("done", 0)), total=int(d.get("total", 0)),
         counts={k: int(d.get("counts", {}).get(k, 0)) for k in COUNT_KEYS},
         errors=tuple(RunError(**e) for e in d.get("errors", ())), errors_dropped=int(d.get("errors_dropped", 0)),

@@ -99,10 +99,10 @@ def trigger(caller: Caller, course_id: str, deps: Deps, *, full: bool = False) -
 
 
 def webhook_tenant(course_id: str, deps: Deps) -> str:
-    entry = deps.store.get(f"courses/{course_id}")
-    if not entry:
+    tenant = deps.links.tenant_of_course(course_id)
+    if tenant is None:
         raise CourseNotLinked(f"Course {course_id} is not linked in sisbridge.")
-    return str(entry["tenant"])
+    return tenant
 
 
 def schedule(deps: Deps, *, slot: str) -> dict[str, int]:

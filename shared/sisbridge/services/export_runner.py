@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,13 +139,12 @@ async def execute(plan: ExportPlan, ledger: Ledger, sis: OneRosterClient, checkp
         if creates:  # durable before the first PUT: see _placeholders
             intended = _placeholders(state.ledger, creates)
             await checkpoint(intended.delta(op.sourced_id for op in creates), state.done)
-        queue = iter(phase)  # shared by the workers: each operation is taken once
-
-        async def worker() -> None:
+        async def worker(queue: Iterator[Operation]) -> None:
             for op in queue:
                 await one(op)
 
-        await asyncio.gather(*(worker() for _ in range(width)))
+        queue = iter(phase)  # shared by the workers: each operation is taken once
+        await asyncio.gather(*(worker(queue) for _ in range(width)))
         await flush()  # a phase's acknowledgements are durable before the next phase starts
         refused = {e.sourced_id for e in state.errors if not e.retryable}  # surely not applied
         # Creates the SIS did not confirm (a timeout, a 5xx) may have landed: keep their placeholders.

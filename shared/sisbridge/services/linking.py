@@ -135,7 +135,7 @@ def link(caller: Caller, course_id: str, class_sourced_id: str, deps: Deps) -> L
         active=True, linked_at=before.linked_at if before and before.active else None,
         last_run_id=before.last_run_id if before else None, last_state=before.last_state if before else None,
         last_finished_at=before.last_finished_at if before else None))
-    deps.store.put(f"courses/{course_id}", {"tenant": caller.tenant})  # webhook lookups: course → tenant
+    deps.links.index_course(caller.tenant, course_id)
     deps.audit.append(caller.tenant, actor=caller.email, action="class.linked",
                       before={"class_sourced_id": before.class_sourced_id, "active": before.active} if before else None,
                       after={"course_id": course_id, "class_sourced_id": class_sourced_id,
